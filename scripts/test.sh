@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The project's test command (README): starts the real servers on 127.0.0.1, runs every test
+# project, stops the servers, and ends with one line "N passed, N failed" over all projects.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/servers.sh start || { echo "0 passed, 1 failed"; exit 1; }
+trap 'scripts/servers.sh stop' EXIT
+eval "$(scripts/servers.sh env | sed 's/^/export /; s/=\(.*\)$/="\1"/')"
+
+log=$(mktemp)
+dotnet build Micro.slnx -c Release -warnaserror 2>&1 | tail -3
+status=${PIPESTATUS[0]}
+if [ "$status" -ne 0 ]; then echo "0 passed, 1 failed"; exit 1; fi
+dotnet test Micro.slnx -c Release --no-build --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" | grep -E '^\s*(Failed|Passed|Skipped) [A-Za-z]|Total tests|error|Test Run Aborted' | grep -vE '^\s*Passed ' 
+status=${PIPESTATUS[0]}
+# vstest prints one summary per test project: "Failed: F, Passed: P, Skipped: S, Total: T"
+# or, in normal verbosity, "Total tests: T / Passed: P / Failed: F" lines.
+passed=$(grep -E '^\s+Passed: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -E '^\s+Failed: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+aborted=$(grep -c 'Test Run Aborted' "$log" || true)
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=$((aborted > 0 ? aborted : 1)); fi
+echo "$passed passed, $failed failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

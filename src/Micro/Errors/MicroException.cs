@@ -1,0 +1,35 @@
+namespace Micro.Errors;
+
+/// <summary>
+/// The one error type of Micro. It crosses the wire both ways: a handler throws it, the caller
+/// catches the same id, code and detail. <see cref="Code"/> follows HTTP status codes.
+/// </summary>
+public class MicroException : Exception
+{
+    public MicroException(string id, int code, string detail, Exception? inner = null)
+        : base($"{id} ({code}): {detail}", inner)
+    {
+        Id = id;
+        Code = code;
+        Detail = detail;
+    }
+
+    /// <summary>Stable, machine-readable error id, e.g. <c>micro.endpoint.not_found</c>.</summary>
+    public string Id { get; }
+
+    /// <summary>HTTP-style status code: 400, 404, 408, 500, ...</summary>
+    public int Code { get; }
+
+    /// <summary>Human-readable detail; never a stack trace.</summary>
+    public string Detail { get; }
+
+    /// <summary>The reason phrase of <see cref="Code"/>, e.g. "Not Found".</summary>
+    public string Status => ErrorCodes.StatusText(Code);
+
+    public static MicroException BadRequest(string id, string detail) => new(id, 400, detail);
+    public static MicroException NotFound(string id, string detail) => new(id, 404, detail);
+    public static MicroException Timeout(string id, string detail) => new(id, 408, detail);
+    public static MicroException Conflict(string id, string detail) => new(id, 409, detail);
+    public static MicroException InternalServerError(string id, string detail) => new(id, 500, detail);
+    public static MicroException Unavailable(string id, string detail) => new(id, 503, detail);
+}

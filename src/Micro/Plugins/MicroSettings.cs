@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Micro.Plugins;
+
+/// <summary>
+/// Micro's own settings, read through the service's <see cref="IConfiguration"/> so that every
+/// source (env, files, command line, etcd) can set them. Each setting has two spellings:
+/// the environment style <c>MICRO_REGISTRY_ADDRESS</c> and the section style <c>Micro:Registry:Address</c>.
+/// </summary>
+public static class MicroSettings
+{
+    /// <summary>Which implementation of a piece to use: <c>MICRO_{KIND}</c>, e.g. MICRO_STORE=postgres.</summary>
+    public static string? Plugin(IConfiguration configuration, string kind) => Get(configuration, kind);
+
+    /// <summary>The address of a piece's server: <c>MICRO_{KIND}_ADDRESS</c>.</summary>
+    public static string? Address(IConfiguration configuration, string kind) => Get(configuration, kind, "address");
+
+    /// <summary>Any setting by path, e.g. ("server", "address") reads MICRO_SERVER_ADDRESS or Micro:Server:Address.</summary>
+    public static string? Get(IConfiguration configuration, params string[] path)
+    {
+        var env = "MICRO_" + string.Join('_', path).ToUpperInvariant();
+        var section = "Micro:" + string.Join(':', path);
+        var value = configuration[env];
+        if (string.IsNullOrWhiteSpace(value)) value = configuration[section];
+        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
+}

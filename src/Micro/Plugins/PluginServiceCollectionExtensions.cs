@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Micro.Plugins;
+
+public static class PluginServiceCollectionExtensions
+{
+    /// <summary>Makes an implementation of <typeparamref name="T"/> selectable by name from configuration.</summary>
+    public static IServiceCollection AddPlugin<T>(this IServiceCollection services, string name, Func<IServiceProvider, T> create)
+        where T : class
+        => services.AddSingleton(new PluginFactory<T>(name, create));
+
+    /// <summary>
+    /// Registers <typeparamref name="T"/> (unless the app registered one itself) as the plug-in named by
+    /// <c>MICRO_{KIND}</c>, or <paramref name="defaultName"/> when the setting is absent.
+    /// </summary>
+    public static IServiceCollection AddSelectedPlugin<T>(this IServiceCollection services, string kind, string defaultName)
+        where T : class
+    {
+        services.TryAddSingletonFactory(sp => Resolve<T>(sp, kind, defaultName));
+        return services;
+    }
+
+    /// <summary>Builds the plug-in chosen by configuration; a clear error names the ones available.</summary>
+    public static T Resolve<T>(IServiceProvider services, string kind, string defaultName) where T : class
+    {
+        var configuration = services.GetService<IConfiguration>();
+        var wanted = (configuration is null ? null : MicroSettings.Plugin(configuration, kind)) ?? defaultName;
+        var factories = services.GetServices<PluginFactory<T>>().ToList();
+        // Last registration wins, like everything else in Microsoft.Extensions.DependencyInjection.
+        var factory = factories.LastOrDefault(f => string.Equals(f.Name, wanted, StringComparison.OrdinalIgnoreCase));
+        if (factory is null)
+        {
+            var known = factories.Count == 0 ? "none" : string.Join(", ", factories.Select(f => f.Name).Distinct());
+            throw new InvalidOperationException(
+                $"MICRO_{kind.ToUpperInvariant()}={wanted}: no {kind} plug-in of that name is registered (available: {known}). " +
+                $"Reference the plug-in package and call its AddMicro... extension.");
+        }
+        return factory.Create(services);
+    }
+
+    private static void TryAddSingletonFactory<T>(this IServiceCollection services, Func<IServiceProvider, T> factory) where T : class
+    {
+        if (services.Any(d => d.ServiceType == typeof(T))) return;
+        services.AddSingleton(factory);
+    }
+}

@@ -1,0 +1,7 @@
+namespace Micro.Registry;
+
+public sealed record RegisterOptions
+{
+    /// <summary>How long the registration lives without a refresh.</summary>
+    public TimeSpan Ttl { get; init; } = TimeSpan.FromSeconds(30);
+}
