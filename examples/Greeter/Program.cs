@@ -1,0 +1,8 @@
+// The "greeter" service: Greeter.Hello (unary) and Greeter.Chat (bidirectional stream).
+//   dotnet run --project examples/Greeter -- --address 127.0.0.1:8080
+using Greeter;
+using Micro;
+
+var builder = MicroService.CreateBuilder(args, GreeterEndpoints.Service);
+builder.AddGreeter();
+await builder.Build().RunAsync();

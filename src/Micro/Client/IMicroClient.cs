@@ -1,0 +1,19 @@
+namespace Micro.Client;
+
+/// <summary>
+/// Calls services by name: discovery, load balancing, retries, deadlines and codecs are the client's job.
+/// Long-lived and thread-safe; share one per process.
+/// </summary>
+public interface IMicroClient
+{
+    /// <summary>Calls <paramref name="endpoint"/> (e.g. "Greeter.Hello") of <paramref name="service"/> and returns its reply.</summary>
+    /// <exception cref="Errors.MicroException">With the documented id: service/endpoint not found, deadline exceeded, malformed payload, the handler's own error, ...</exception>
+    Task<TResponse> CallAsync<TRequest, TResponse>(string service, string endpoint, TRequest request,
+        CallOptions? options = null, CancellationToken cancellationToken = default)
+        where TRequest : class where TResponse : class;
+
+    /// <summary>Opens a bidirectional stream to one node of <paramref name="service"/>.</summary>
+    Task<IMicroStream<TRequest, TResponse>> StreamAsync<TRequest, TResponse>(string service, string endpoint,
+        CallOptions? options = null, CancellationToken cancellationToken = default)
+        where TRequest : class where TResponse : class;
+}

@@ -1,0 +1,21 @@
+using System.Buffers;
+
+namespace Micro.Codec;
+
+/// <summary>
+/// Turns values into bytes and back for one content-type. Codecs write into a buffer writer and
+/// read from a (possibly segmented) sequence, so the transport never needs an intermediate array.
+/// </summary>
+public interface ICodec
+{
+    /// <summary>The media type this codec speaks, e.g. <c>application/json</c>.</summary>
+    string ContentType { get; }
+
+    /// <summary>Whether values of <paramref name="type"/> can be encoded by this codec.</summary>
+    bool CanHandle(Type type);
+
+    void Write<T>(T value, IBufferWriter<byte> output);
+
+    /// <exception cref="Errors.MicroException">400 micro.payload.malformed when the bytes are not a valid <typeparamref name="T"/>.</exception>
+    T Read<T>(in ReadOnlySequence<byte> input);
+}

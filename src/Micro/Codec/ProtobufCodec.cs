@@ -1,0 +1,56 @@
+using System.Buffers;
+using Google.Protobuf;
+using Micro.Errors;
+
+namespace Micro.Codec;
+
+/// <summary>Protocol Buffers for Google.Protobuf <see cref="IMessage"/> types (<c>application/protobuf</c>).</summary>
+public sealed class ProtobufCodec : ICodec
+{
+    public const string MediaType = "application/protobuf";
+
+    public string ContentType => MediaType;
+
+    public bool CanHandle(Type type) => typeof(IMessage).IsAssignableFrom(type);
+
+    public void Write<T>(T value, IBufferWriter<byte> output)
+    {
+        if (value is not IMessage message)
+            throw new MicroException(ErrorCodes.UnsupportedContentType, 415, $"{typeof(T).Name} is not a protobuf message");
+        message.WriteTo(output);
+    }
+
+    public T Read<T>(in ReadOnlySequence<byte> input)
+    {
+        var message = ProtobufFactory<T>.Create();
+        try
+        {
+            message.MergeFrom(input);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new MicroException(ErrorCodes.MalformedPayload, 400, $"malformed {typeof(T).Name}: {e.Message}");
+        }
+        return (T)message;
+    }
+
+    /// <summary>Creates empty messages of one type. Generated messages have a public parameterless constructor.</summary>
+    internal static class ProtobufFactory<T>
+    {
+        private static readonly Func<IMessage> s_create = Build();
+
+        public static IMessage Create() => s_create();
+
+        private static Func<IMessage> Build()
+        {
+            if (!typeof(IMessage).IsAssignableFrom(typeof(T)))
+                return () => throw new MicroException(ErrorCodes.UnsupportedContentType, 415, $"{typeof(T).Name} is not a protobuf message");
+            return FindFactory(typeof(T));
+        }
+
+        [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2070",
+            Justification = "Generated protobuf messages keep their parameterless constructor (they reference it from Parser).")]
+        [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2067", Justification = "as above")]
+        private static Func<IMessage> FindFactory(Type t) => () => (IMessage)Activator.CreateInstance(t)!;
+    }
+}

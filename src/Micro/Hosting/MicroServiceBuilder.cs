@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Net;
+using Grpc.AspNetCore.Server.Model;
+using Micro.Hosting.Internal;
+using Micro.Middleware;
+using Micro.Plugins;
+using Micro.Server;
+using Micro.Server.Internal;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Micro;
+
+/// <summary>Configures a Micro service: its handlers, middleware, plug-ins and settings.</summary>
+public sealed class MicroServiceBuilder
+{
+    private readonly WebApplicationBuilder _web;
+    private readonly List<HandlerDescriptor> _handlers = [];
+    private readonly List<IServerMiddleware> _middleware = [];
+
+    internal MicroServiceBuilder(string[] args, string name)
+    {
+        Name = name;
+        _web = WebApplication.CreateSlimBuilder(args);
+        // Per-request logs from ASP.NET drown a service's own; Micro logs what matters.
+        _web.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        _web.Services.AddMicro();
+    }
+
+    /// <summary>The service name other services call it by.</summary>
+    public string Name { get; }
+
+    public IServiceCollection Services => _web.Services;
+    public ConfigurationManager Configuration => _web.Configuration;
+    public ILoggingBuilder Logging => _web.Logging;
+    public IHostEnvironment Environment => _web.Environment;
+
+    /// <summary>Server settings; when not set in code they come from configuration (<c>--address</c>, MICRO_SERVER_*).</summary>
+    public ServerOptions? Server { get; set; }
+
+    /// <summary>Serves <paramref name="endpoint"/> ("Greeter.Hello") with a synchronous handler.</summary>
+    public MicroServiceBuilder Handle<TRequest, TResponse>(string endpoint, Func<TRequest, CallContext, TResponse> handler)
+        where TRequest : class where TResponse : class
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return Add(new UnaryHandlerDescriptor<TRequest, TResponse>(endpoint, (request, context) => ValueTask.FromResult(handler(request, context))));
+    }
+
+    /// <summary>Serves <paramref name="endpoint"/> with an asynchronous handler.</summary>
+    public MicroServiceBuilder Handle<TRequest, TResponse>(string endpoint, Func<TRequest, CallContext, Task<TResponse>> handler)
+        where TRequest : class where TResponse : class
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return Add(new UnaryHandlerDescriptor<TRequest, TResponse>(endpoint, (request, context) => new ValueTask<TResponse>(handler(request, context))));
+    }
+
+    /// <summary>Serves a bidirectional streaming endpoint.</summary>
+    public MicroServiceBuilder HandleStream<TRequest, TResponse>(string endpoint,
+        Func<IAsyncEnumerable<TRequest>, IStreamWriter<TResponse>, CallContext, Task> handler)
+        where TRequest : class where TResponse : class
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return Add(new DuplexHandlerDescriptor<TRequest, TResponse>(endpoint, handler));
+    }
+
+    /// <summary>Wraps every handler; the first added is the outermost.</summary>
+    public MicroServiceBuilder Use(IServerMiddleware middleware)
+    {
+        ArgumentNullException.ThrowIfNull(middleware);
+        _middleware.Add(middleware);
+        return this;
+    }
+
+    private MicroServiceBuilder Add(HandlerDescriptor handler)
+    {
+        EndpointPath.For(Name, handler.Endpoint); // validates the name now, not at start-up
+        _handlers.Add(handler);
+        return this;
+    }
+
+    public MicroApp Build()
+    {
+        var options = Server ?? ServerOptionsFrom(Configuration);
+        var (ip, port) = ParseAddress(options.Address);
+        _web.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // h2c with prior knowledge: gRPC clients and `curl --http2-prior-knowledge` share the port.
+            kestrel.Listen(ip, port, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.AddServerHeader = false;
+        });
+        _web.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.GracePeriod + TimeSpan.FromSeconds(5));
+        _web.Services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = options.MaxMessageSize;
+            grpc.MaxSendMessageSize = options.MaxMessageSize;
+            grpc.EnableDetailedErrors = false;
+        });
+
+        var handlers = new HandlerTable(Name, _handlers);
+        var middleware = _middleware.ToArray();
+        _web.Services.AddSingleton(options);
+        _web.Services.AddSingleton(handlers);
+        _web.Services.AddSingleton<ServerState>();
+        _web.Services.AddSingleton(sp => new HandlerEnvironment(Name, sp.GetRequiredService<Codec.CodecRegistry>(), middleware,
+            sp.GetRequiredService<ServerState>(), sp, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Micro.Server")));
+        _web.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<MicroGrpcService>, MicroMethodProvider>());
+        var identity = new NodeIdentity(Name, options);
+        _web.Services.AddSingleton(identity);
+        _web.Services.AddHostedService<RegistrationService>();
+
+        var app = _web.Build();
+        app.UseMiddleware<RequestRoutingMiddleware>();
+        app.MapGrpcService<MicroGrpcService>();
+        return new MicroApp(app, identity);
+    }
+
+    internal static ServerOptions ServerOptionsFrom(IConfiguration configuration)
+    {
+        var options = new ServerOptions();
+        // --address on the command line, MICRO_SERVER_ADDRESS in the environment, Micro:Server:Address in files.
+        var address = configuration["address"] ?? MicroSettings.Get(configuration, "server", "address");
+        if (address is not null) options = options with { Address = address };
+        if (MicroSettings.Get(configuration, "server", "advertise") is { } advertise) options = options with { Advertise = advertise };
+        if (MicroSettings.Get(configuration, "server", "version") is { } version) options = options with { Version = version };
+        if (MicroSettings.Get(configuration, "server", "ttl") is { } ttl) options = options with { RegisterTtl = MicroServiceCollectionExtensions.ParseDuration(ttl) };
+        if (MicroSettings.Get(configuration, "server", "interval") is { } interval) options = options with { RegisterInterval = MicroServiceCollectionExtensions.ParseDuration(interval) };
+        if (MicroSettings.Get(configuration, "server", "grace") is { } grace) options = options with { GracePeriod = MicroServiceCollectionExtensions.ParseDuration(grace) };
+        if (MicroSettings.Get(configuration, "server", "max_message_size") is { } max) options = options with { MaxMessageSize = int.Parse(max, CultureInfo.InvariantCulture) };
+        return options;
+    }
+
+    internal static (IPAddress Ip, int Port) ParseAddress(string address)
+    {
+        var colon = address.LastIndexOf(':');
+        if (colon < 0 || !int.TryParse(address.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
+            throw new ArgumentException($"server address '{address}' must be host:port (port 0 for any free port)");
+        var host = address[..colon].Trim('[', ']');
+        var ip = host switch
+        {
+            "" or "*" or "0.0.0.0" => IPAddress.Any,
+            "localhost" => IPAddress.Loopback,
+            _ when IPAddress.TryParse(host, out var parsed) => parsed,
+            _ => Dns.GetHostAddresses(host).FirstOrDefault() ?? throw new ArgumentException($"cannot resolve '{host}'"),
+        };
+        return (ip, port);
+    }
+}

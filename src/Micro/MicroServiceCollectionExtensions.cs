@@ -1,0 +1,70 @@
+using System.Globalization;
+using Micro.Client;
+using Micro.Codec;
+using Micro.Middleware;
+using Micro.Plugins;
+using Micro.Registry;
+using Micro.Selector;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Micro;
+
+public static class MicroServiceCollectionExtensions
+{
+    /// <summary>
+    /// Micro's core services with their defaults: codecs, registry (MICRO_REGISTRY, default "memory"),
+    /// selector (MICRO_SELECTOR: random | roundrobin) and the client. Everything is TryAdd: a registration
+    /// made by the app itself wins.
+    /// </summary>
+    public static IServiceCollection AddMicro(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (services.Any(d => d.ServiceType == typeof(MicroMarker))) return services;
+        services.AddSingleton<MicroMarker>();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new CodecRegistry(sp.GetServices<ICodec>().Concat([new ProtobufCodec(), new JsonCodec()]).DistinctBy(c => c.ContentType)));
+
+        services.TryAddSingleton(sp => new MemoryRegistry(sp.GetRequiredService<TimeProvider>()));
+        services.AddPlugin<IRegistry>("memory", sp => sp.GetRequiredService<MemoryRegistry>());
+        services.AddSelectedPlugin<IRegistry>("registry", defaultName: "memory");
+
+        services.AddPlugin<ISelector>("random", _ => new RandomSelector());
+        services.AddPlugin<ISelector>("roundrobin", _ => new RoundRobinSelector());
+        services.AddSelectedPlugin<ISelector>("selector", defaultName: "random");
+
+        services.TryAddSingleton(sp => ClientOptionsFrom(sp.GetService<IConfiguration>()));
+        services.TryAddSingleton(sp => new MicroClient(
+            sp.GetRequiredService<IRegistry>(), sp.GetRequiredService<ISelector>(), sp.GetRequiredService<CodecRegistry>(),
+            sp.GetRequiredService<ClientOptions>(), sp.GetServices<IClientMiddleware>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IMicroClient>(sp => sp.GetRequiredService<MicroClient>());
+        return services;
+    }
+
+    /// <summary>Adds a client middleware; the first added is the outermost.</summary>
+    public static IServiceCollection AddClientMiddleware(this IServiceCollection services, IClientMiddleware middleware) =>
+        services.AddSingleton(middleware);
+
+    private static ClientOptions ClientOptionsFrom(IConfiguration? configuration)
+    {
+        var options = new ClientOptions();
+        if (configuration is null) return options;
+        if (MicroSettings.Get(configuration, "client", "timeout") is { } timeout) options = options with { Timeout = ParseDuration(timeout) };
+        if (MicroSettings.Get(configuration, "client", "retries") is { } retries) options = options with { Retries = int.Parse(retries, CultureInfo.InvariantCulture) };
+        return options;
+    }
+
+    /// <summary>"5s", "250ms", "1m" or a TimeSpan ("00:00:05").</summary>
+    internal static TimeSpan ParseDuration(string text)
+    {
+        text = text.Trim();
+        if (text.EndsWith("ms", StringComparison.Ordinal)) return TimeSpan.FromMilliseconds(double.Parse(text[..^2], CultureInfo.InvariantCulture));
+        if (text.EndsWith('s')) return TimeSpan.FromSeconds(double.Parse(text[..^1], CultureInfo.InvariantCulture));
+        if (text.EndsWith('m')) return TimeSpan.FromMinutes(double.Parse(text[..^1], CultureInfo.InvariantCulture));
+        return TimeSpan.Parse(text, CultureInfo.InvariantCulture);
+    }
+
+    private sealed class MicroMarker;
+}

@@ -1,0 +1,40 @@
+namespace Micro.Server;
+
+/// <summary>What a handler knows about the call it serves.</summary>
+public sealed class CallContext
+{
+    private readonly Func<IReadOnlyDictionary<string, string>> _metadata;
+    private IReadOnlyDictionary<string, string>? _cached;
+
+    public CallContext(string service, string endpoint, string contentType, DateTime? deadline,
+        Func<IReadOnlyDictionary<string, string>> metadata, CancellationToken cancellationToken, IServiceProvider services)
+    {
+        Service = service;
+        Endpoint = endpoint;
+        ContentType = contentType;
+        Deadline = deadline;
+        _metadata = metadata;
+        CancellationToken = cancellationToken;
+        Services = services;
+    }
+
+    public string Service { get; }
+
+    /// <summary>e.g. <c>Greeter.Hello</c>.</summary>
+    public string Endpoint { get; }
+
+    /// <summary>The codec's media type the request arrived in.</summary>
+    public string ContentType { get; }
+
+    /// <summary>When the caller stops waiting (UTC); null when it set no deadline.</summary>
+    public DateTime? Deadline { get; }
+
+    /// <summary>Fires when the caller cancels, the deadline passes, or the connection drops.</summary>
+    public CancellationToken CancellationToken { get; }
+
+    /// <summary>The caller's metadata (lower-case keys), built on first use.</summary>
+    public IReadOnlyDictionary<string, string> Metadata => _cached ??= _metadata();
+
+    /// <summary>The service's DI container (singletons; handlers needing scoped services create a scope).</summary>
+    public IServiceProvider Services { get; }
+}

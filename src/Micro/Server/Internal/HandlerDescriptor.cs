@@ -1,0 +1,59 @@
+using System.Buffers;
+using Grpc.AspNetCore.Server.Model;
+using Grpc.Core;
+using Micro.Codec;
+using Micro.Errors;
+using Micro.Registry;
+using Microsoft.AspNetCore.Http;
+
+namespace Micro.Server.Internal;
+
+/// <summary>One endpoint a service serves: how to bind it into grpc-dotnet and how to serve it over plain HTTP.</summary>
+internal abstract class HandlerDescriptor(string endpoint, Type request, Type response, bool isStream)
+{
+    public string Endpoint { get; } = endpoint;
+    public Type RequestType { get; } = request;
+    public Type ResponseType { get; } = response;
+    public bool IsStream { get; } = isStream;
+
+    public EndpointInfo ToEndpointInfo() => new()
+    {
+        Name = Endpoint,
+        Request = RequestType.FullName ?? RequestType.Name,
+        Response = ResponseType.FullName ?? ResponseType.Name,
+        Metadata = IsStream ? new Dictionary<string, string> { ["stream"] = "bidi" } : new Dictionary<string, string>(),
+    };
+
+    public abstract void Bind(ServiceMethodProviderContext<MicroGrpcService> context, HandlerEnvironment env);
+
+    /// <summary>Serves one plain HTTP request whose body has been read; returns the encoded reply.</summary>
+    public abstract ValueTask ServeHttpAsync(HttpContext http, ICodec codec, ReadOnlySequence<byte> body, HandlerEnvironment env);
+
+    protected CallContext CreateContext(HandlerEnvironment env, ServerCallContext grpc)
+    {
+        var deadline = grpc.Deadline == DateTime.MaxValue ? (DateTime?)null : grpc.Deadline;
+        var contentType = (CallCodec.Current ?? env.Codecs.For(RequestType)).ContentType;
+        var headers = grpc.RequestHeaders;
+        return new CallContext(env.Service, Endpoint, contentType, deadline, () => CallMetadata.From(headers), grpc.CancellationToken, env.Services);
+    }
+
+    /// <summary>Turns whatever a handler threw into the error the caller sees; never leaks a stack trace.</summary>
+    protected RpcException ToRpcException(Exception e, HandlerEnvironment env, CancellationToken callToken)
+    {
+        switch (e)
+        {
+            case RpcException rpc:
+                return rpc;
+            case MicroException micro:
+                return GrpcErrorMapping.ToRpcException(micro);
+            case OperationCanceledException when callToken.IsCancellationRequested:
+                return GrpcErrorMapping.ToRpcException(new MicroException(ErrorCodes.Cancelled, 499, $"{Endpoint} cancelled: deadline passed or caller went away"));
+            default:
+                ServerLog.HandlerFailed(env.Logger, Endpoint, e);
+                return GrpcErrorMapping.ToRpcException(MicroException.InternalServerError(ErrorCodes.Internal, $"{env.Service}.{Endpoint} failed"));
+        }
+    }
+
+    protected static RpcException Draining(HandlerEnvironment env) =>
+        GrpcErrorMapping.ToRpcException(MicroException.Unavailable(ErrorCodes.Unavailable, $"{env.Service} node is shutting down"));
+}

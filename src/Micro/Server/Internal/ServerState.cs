@@ -1,0 +1,37 @@
+namespace Micro.Server.Internal;
+
+/// <summary>Counts calls in flight and refuses new ones once shutdown has begun, so callers retry elsewhere.</summary>
+internal sealed class ServerState
+{
+    private int _inFlight;
+    private volatile bool _draining;
+    private TaskCompletionSource? _drained;
+
+    public bool Draining => _draining;
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Returns false when draining: the caller answers 503 so the client retries on another node.</summary>
+    public bool TryEnter()
+    {
+        Interlocked.Increment(ref _inFlight);
+        if (!_draining) return true;
+        Exit();
+        return false;
+    }
+
+    public void Exit()
+    {
+        if (Interlocked.Decrement(ref _inFlight) == 0 && _draining) _drained?.TrySetResult();
+    }
+
+    /// <summary>Stops taking calls and completes when the last in-flight call ends (or the token fires).</summary>
+    public async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _drained = drained;
+        _draining = true;
+        if (InFlight == 0) return;
+        try { await drained.Task.WaitAsync(cancellationToken).ConfigureAwait(false); }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
+    }
+}

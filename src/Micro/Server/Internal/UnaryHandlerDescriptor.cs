@@ -1,0 +1,83 @@
+using System.Buffers;
+using Grpc.AspNetCore.Server.Model;
+using Grpc.Core;
+using Micro.Codec;
+using Micro.Errors;
+using Micro.Middleware;
+using Microsoft.AspNetCore.Http;
+
+namespace Micro.Server.Internal;
+
+/// <summary>A request/response endpoint.</summary>
+internal sealed class UnaryHandlerDescriptor<TRequest, TResponse>(string endpoint, Func<TRequest, CallContext, ValueTask<TResponse>> handler)
+    : HandlerDescriptor(endpoint, typeof(TRequest), typeof(TResponse), isStream: false)
+    where TRequest : class where TResponse : class
+{
+    private ServerCallHandler? _pipeline;
+
+    public override void Bind(ServiceMethodProviderContext<MicroGrpcService> context, HandlerEnvironment env)
+    {
+        var path = EndpointPath.For(env.Service, Endpoint);
+        var method = new Method<TRequest, TResponse>(MethodType.Unary, path.GrpcService, path.Method,
+            CodecMarshaller.PerCall<TRequest>(env.Codecs.For(typeof(TRequest))),
+            CodecMarshaller.PerCall<TResponse>(env.Codecs.For(typeof(TResponse))));
+        if (env.Middleware.Count > 0)
+            _pipeline = env.Compose(async call => await handler((TRequest)call.Request!, call.Context).ConfigureAwait(false));
+        context.AddUnaryMethod(method, [], (_, request, grpc) => ServeGrpcAsync(request, grpc, env));
+    }
+
+    private async Task<TResponse> ServeGrpcAsync(TRequest request, ServerCallContext grpc, HandlerEnvironment env)
+    {
+        if (!env.State.TryEnter()) throw Draining(env);
+        try
+        {
+            return await InvokeAsync(request, CreateContext(env, grpc)).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            throw ToRpcException(e, env, grpc.CancellationToken);
+        }
+        finally
+        {
+            env.State.Exit();
+        }
+    }
+
+    private ValueTask<TResponse> InvokeAsync(TRequest request, CallContext context)
+    {
+        if (_pipeline is null) return handler(request, context);
+        return ThroughPipeline(request, context);
+
+        async ValueTask<TResponse> ThroughPipeline(TRequest request, CallContext context) =>
+            (TResponse)(await _pipeline(new ServerCall(context, request, isStream: false)).ConfigureAwait(false))!;
+    }
+
+    public override async ValueTask ServeHttpAsync(HttpContext http, ICodec codec, ReadOnlySequence<byte> body, HandlerEnvironment env)
+    {
+        if (!env.State.TryEnter()) throw MicroException.Unavailable(ErrorCodes.Unavailable, $"{env.Service} node is shutting down");
+        try
+        {
+            var request = codec.Read<TRequest>(body);
+            var headers = http.Request.Headers;
+            var context = new CallContext(env.Service, Endpoint, codec.ContentType, null, () => CallMetadata.From(headers), http.RequestAborted, env.Services);
+            TResponse response;
+            try
+            {
+                response = await InvokeAsync(request, context).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not MicroException && !(e is OperationCanceledException && http.RequestAborted.IsCancellationRequested))
+            {
+                ServerLog.HandlerFailed(env.Logger, Endpoint, e);
+                throw MicroException.InternalServerError(ErrorCodes.Internal, $"{env.Service}.{Endpoint} failed");
+            }
+            http.Response.StatusCode = StatusCodes.Status200OK;
+            http.Response.ContentType = codec.ContentType;
+            codec.Write(response, http.Response.BodyWriter);
+            await http.Response.BodyWriter.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            env.State.Exit();
+        }
+    }
+}
