@@ -1,0 +1,134 @@
+using Micro.Client;
+using Micro.Errors;
+using Micro.Middleware;
+using Micro.Server;
+using Micro.Tests.Protos;
+
+namespace Micro.Tests.Rpc;
+
+public class CallTests
+{
+    [Fact]
+    public async Task Deadline_propagates_and_the_server_sees_cancellation()
+    {
+        await using var cluster = new TestCluster();
+        var serverCancelled = new TaskCompletionSource<DateTime?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await cluster.StartNodeAsync("slow", b => b.Handle<Echo, EchoReply>("Slow.Wait", async (req, ctx) =>
+        {
+            try { await Task.Delay(Timeout.Infinite, ctx.CancellationToken); }
+            catch (OperationCanceledException) { serverCancelled.TrySetResult(ctx.Deadline); throw; }
+            return new EchoReply("never", "");
+        }));
+        await using var client = cluster.CreateClient();
+
+        var error = await Assert.ThrowsAsync<MicroException>(() =>
+            client.CallAsync<Echo, EchoReply>("slow", "Slow.Wait", new Echo("x"), new CallOptions { Timeout = TimeSpan.FromMilliseconds(300) }));
+        Assert.Equal(ErrorCodes.DeadlineExceeded, error.Id);
+        Assert.Equal(408, error.Code);
+        var serverDeadline = await serverCancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.NotNull(serverDeadline); // the handler was told when the caller would give up
+    }
+
+    [Fact]
+    public async Task Metadata_round_trips_from_client_to_handler()
+    {
+        await using var cluster = new TestCluster();
+        await cluster.StartNodeAsync("meta", b => b.Handle<Echo, EchoReply>("Meta.Get", (req, ctx) =>
+            new EchoReply(ctx.Metadata.GetValueOrDefault(req.Text) ?? "<missing>", ctx.Endpoint)));
+        await using var client = cluster.CreateClient();
+        var options = new CallOptions { Metadata = new Dictionary<string, string> { ["X-User"] = "ada", ["trace-id"] = "abc123" } };
+
+        var user = await client.CallAsync<Echo, EchoReply>("meta", "Meta.Get", new Echo("x-user"), options);
+        var trace = await client.CallAsync<Echo, EchoReply>("meta", "Meta.Get", new Echo("trace-id"), options);
+
+        Assert.Equal("ada", user.Text);
+        Assert.Equal("abc123", trace.Text);
+        Assert.Equal("Meta.Get", user.Node);
+    }
+
+    [Fact]
+    public async Task Bidi_stream_echoes_ten_thousand_messages_in_order()
+    {
+        await using var cluster = new TestCluster();
+        await cluster.StartNodeAsync("stream", b => b.HandleStream<Ping, Pong>("Stream.Echo", async (requests, responses, ctx) =>
+        {
+            await foreach (var ping in requests)
+                await responses.WriteAsync(new Pong { Seq = ping.Seq, Text = ping.Text }, ctx.CancellationToken);
+        }));
+        await using var client = cluster.CreateClient();
+        await using var stream = await client.StreamAsync<Ping, Pong>("stream", "Stream.Echo");
+        const int count = 10_000;
+
+        var reader = Task.Run(async () =>
+        {
+            var expected = 0;
+            await foreach (var pong in stream.ReadAllAsync())
+            {
+                Assert.Equal(expected, pong.Seq);
+                Assert.Equal("m" + expected, pong.Text);
+                expected++;
+            }
+            return expected;
+        });
+        for (var i = 0; i < count; i++) await stream.SendAsync(new Ping { Seq = i, Text = "m" + i });
+        await stream.CompleteAsync();
+
+        Assert.Equal(count, await reader.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
+    public async Task Middleware_wraps_server_and_client_calls_in_order()
+    {
+        await using var cluster = new TestCluster();
+        var order = new List<string>();
+        await cluster.StartNodeAsync("mw", b => b
+            .Use(new RecordingMiddleware("outer", order))
+            .Use(new RecordingMiddleware("inner", order))
+            .Handle<Echo, EchoReply>("Mw.Call", (req, ctx) =>
+            {
+                lock (order) order.Add("handler");
+                return new EchoReply(ctx.Metadata.GetValueOrDefault("x-added-by") ?? "", "");
+            }));
+        await using var client = cluster.CreateClient(middleware: [new AddMetadataMiddleware()]);
+
+        var reply = await client.CallAsync<Echo, EchoReply>("mw", "Mw.Call", new Echo("x"));
+
+        Assert.Equal("client-middleware", reply.Text);
+        Assert.Equal(["outer:before", "inner:before", "handler", "inner:after", "outer:after"], order);
+    }
+
+    [Fact]
+    public async Task Json_codec_can_be_chosen_per_call_for_protobuf_messages()
+    {
+        await using var cluster = new TestCluster();
+        await cluster.StartNodeAsync("codec", b => b.Handle<Ping, Pong>("Codec.Echo", (req, ctx) => new Pong { Text = ctx.ContentType, Seq = req.Seq }));
+        await using var client = cluster.CreateClient();
+
+        var proto = await client.CallAsync<Ping, Pong>("codec", "Codec.Echo", new Ping { Seq = 1 });
+        var json = await client.CallAsync<Ping, Pong>("codec", "Codec.Echo", new Ping { Seq = 2 }, new CallOptions { ContentType = "application/json" });
+
+        Assert.Equal(("application/protobuf", 1), (proto.Text, proto.Seq));
+        Assert.Equal(("application/json", 2), (json.Text, json.Seq));
+    }
+
+    private sealed class RecordingMiddleware(string name, List<string> order) : IServerMiddleware
+    {
+        public async ValueTask<object?> InvokeAsync(ServerCall call, ServerCallHandler next)
+        {
+            lock (order) order.Add(name + ":before");
+            var result = await next(call);
+            lock (order) order.Add(name + ":after");
+            return result;
+        }
+    }
+
+    private sealed class AddMetadataMiddleware : IClientMiddleware
+    {
+        public Task<object?> InvokeAsync(ClientCall call, ClientCallHandler next)
+        {
+            var metadata = new Dictionary<string, string>(call.Options.Metadata ?? new Dictionary<string, string>()) { ["x-added-by"] = "client-middleware" };
+            call.Options = call.Options with { Metadata = metadata };
+            return next(call);
+        }
+    }
+}
