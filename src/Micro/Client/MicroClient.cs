@@ -121,7 +121,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
 
     private (ICodec Request, ICodec Response) CodecsFor<TRequest, TResponse>(CallOptions options)
     {
-        if (options.ContentType is null) return (_codecs.For(typeof(TRequest)), _codecs.For(typeof(TResponse)));
+        if (options.ContentType is null) return (_codecs.For<TRequest>(), _codecs.For<TResponse>());
         var codec = _codecs.Get(options.ContentType);
         return (codec, codec);
     }

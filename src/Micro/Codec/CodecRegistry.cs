@@ -34,6 +34,14 @@ public sealed class CodecRegistry
     /// <summary>The natural codec of a type: protobuf for <see cref="Google.Protobuf.IMessage"/>, JSON otherwise.</summary>
     public ICodec For(Type type) => Protobuf.CanHandle(type) ? Protobuf : Json;
 
+    /// <summary><see cref="For(Type)"/> without the per-call type check (hot path).</summary>
+    public ICodec For<T>() => IsProtobuf<T>.Value ? Protobuf : Json;
+
+    private static class IsProtobuf<T>
+    {
+        public static readonly bool Value = typeof(Google.Protobuf.IMessage).IsAssignableFrom(typeof(T));
+    }
+
     /// <summary>The codec for a content-type (parameters such as <c>; charset=utf-8</c> ignored), or null.</summary>
     public ICodec? Find(string? contentType)
     {

@@ -3,17 +3,20 @@ namespace Micro.Server;
 /// <summary>What a handler knows about the call it serves.</summary>
 public sealed class CallContext
 {
-    private readonly Func<IReadOnlyDictionary<string, string>> _metadata;
+    private readonly Func<object, IReadOnlyDictionary<string, string>> _metadata;
+    private readonly object _metadataSource;
     private IReadOnlyDictionary<string, string>? _cached;
 
+    /// <param name="metadata">Builds the metadata from <paramref name="metadataSource"/> on first use (no closure per call).</param>
     public CallContext(string service, string endpoint, string contentType, DateTime? deadline,
-        Func<IReadOnlyDictionary<string, string>> metadata, CancellationToken cancellationToken, IServiceProvider services)
+        Func<object, IReadOnlyDictionary<string, string>> metadata, object metadataSource, CancellationToken cancellationToken, IServiceProvider services)
     {
         Service = service;
         Endpoint = endpoint;
         ContentType = contentType;
         Deadline = deadline;
         _metadata = metadata;
+        _metadataSource = metadataSource;
         CancellationToken = cancellationToken;
         Services = services;
     }
@@ -33,7 +36,7 @@ public sealed class CallContext
     public CancellationToken CancellationToken { get; }
 
     /// <summary>The caller's metadata (lower-case keys), built on first use.</summary>
-    public IReadOnlyDictionary<string, string> Metadata => _cached ??= _metadata();
+    public IReadOnlyDictionary<string, string> Metadata => _cached ??= _metadata(_metadataSource);
 
     /// <summary>The service's DI container (singletons; handlers needing scoped services create a scope).</summary>
     public IServiceProvider Services { get; }

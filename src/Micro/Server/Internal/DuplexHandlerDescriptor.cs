@@ -14,12 +14,14 @@ internal sealed class DuplexHandlerDescriptor<TRequest, TResponse>(
     : HandlerDescriptor(endpoint, typeof(TRequest), typeof(TResponse), isStream: true)
     where TRequest : class where TResponse : class
 {
+    protected override ICodec NaturalCodec(HandlerEnvironment env) => env.Codecs.For<TRequest>();
+
     public override void Bind(ServiceMethodProviderContext<MicroGrpcService> context, HandlerEnvironment env)
     {
         var path = EndpointPath.For(env.Service, Endpoint);
         var method = new Method<TRequest, TResponse>(MethodType.DuplexStreaming, path.GrpcService, path.Method,
-            CodecMarshaller.PerCall<TRequest>(env.Codecs.For(typeof(TRequest))),
-            CodecMarshaller.PerCall<TResponse>(env.Codecs.For(typeof(TResponse))));
+            CodecMarshaller.PerCall<TRequest>(env.Codecs.For<TRequest>()),
+            CodecMarshaller.PerCall<TResponse>(env.Codecs.For<TResponse>()));
         context.AddDuplexStreamingMethod(method, [], (_, requests, responses, grpc) => ServeAsync(requests, responses, grpc, env));
     }
 

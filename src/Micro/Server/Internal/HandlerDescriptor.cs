@@ -24,6 +24,9 @@ internal abstract class HandlerDescriptor(string endpoint, Type request, Type re
         Metadata = IsStream ? new Dictionary<string, string> { ["stream"] = "bidi" } : new Dictionary<string, string>(),
     };
 
+    /// <summary>The codec of the request type when the caller names none.</summary>
+    protected abstract ICodec NaturalCodec(HandlerEnvironment env);
+
     public abstract void Bind(ServiceMethodProviderContext<MicroGrpcService> context, HandlerEnvironment env);
 
     /// <summary>Serves one plain HTTP request whose body has been read; returns the encoded reply.</summary>
@@ -32,9 +35,8 @@ internal abstract class HandlerDescriptor(string endpoint, Type request, Type re
     protected CallContext CreateContext(HandlerEnvironment env, ServerCallContext grpc)
     {
         var deadline = grpc.Deadline == DateTime.MaxValue ? (DateTime?)null : grpc.Deadline;
-        var contentType = (CallCodec.Current ?? env.Codecs.For(RequestType)).ContentType;
-        var headers = grpc.RequestHeaders;
-        return new CallContext(env.Service, Endpoint, contentType, deadline, () => CallMetadata.From(headers), grpc.CancellationToken, env.Services);
+        var contentType = (CallCodec.Current ?? NaturalCodec(env)).ContentType;
+        return new CallContext(env.Service, Endpoint, contentType, deadline, CallMetadata.FromGrpc, grpc, grpc.CancellationToken, env.Services);
     }
 
     /// <summary>Turns whatever a handler threw into the error the caller sees; never leaks a stack trace.</summary>

@@ -15,12 +15,14 @@ internal sealed class UnaryHandlerDescriptor<TRequest, TResponse>(string endpoin
 {
     private ServerCallHandler? _pipeline;
 
+    protected override ICodec NaturalCodec(HandlerEnvironment env) => env.Codecs.For<TRequest>();
+
     public override void Bind(ServiceMethodProviderContext<MicroGrpcService> context, HandlerEnvironment env)
     {
         var path = EndpointPath.For(env.Service, Endpoint);
         var method = new Method<TRequest, TResponse>(MethodType.Unary, path.GrpcService, path.Method,
-            CodecMarshaller.PerCall<TRequest>(env.Codecs.For(typeof(TRequest))),
-            CodecMarshaller.PerCall<TResponse>(env.Codecs.For(typeof(TResponse))));
+            CodecMarshaller.PerCall<TRequest>(env.Codecs.For<TRequest>()),
+            CodecMarshaller.PerCall<TResponse>(env.Codecs.For<TResponse>()));
         if (env.Middleware.Count > 0)
             _pipeline = env.Compose(async call => await handler((TRequest)call.Request!, call.Context).ConfigureAwait(false));
         context.AddUnaryMethod(method, [], (_, request, grpc) => ServeGrpcAsync(request, grpc, env));
@@ -58,8 +60,7 @@ internal sealed class UnaryHandlerDescriptor<TRequest, TResponse>(string endpoin
         try
         {
             var request = codec.Read<TRequest>(body);
-            var headers = http.Request.Headers;
-            var context = new CallContext(env.Service, Endpoint, codec.ContentType, null, () => CallMetadata.From(headers), http.RequestAborted, env.Services);
+            var context = new CallContext(env.Service, Endpoint, codec.ContentType, null, CallMetadata.FromHttp, http.Request.Headers, http.RequestAborted, env.Services);
             TResponse response;
             try
             {
