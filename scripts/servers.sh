@@ -3,6 +3,7 @@
 # 127.0.0.1 in a private state folder. Idempotent: "start" on a running server is a no-op.
 #   scripts/servers.sh install            apt packages for every server
 #   scripts/servers.sh start [NAME...]    etcd redis postgres (default: all)
+#   scripts/servers.sh start-missing      starts those not running; prints their names
 #   scripts/servers.sh stop  [NAME...]
 #   scripts/servers.sh env                prints the addresses tests read
 # Addresses (override with the same env vars):
@@ -63,6 +64,10 @@ start_postgres() {
   psql -h 127.0.0.1 -p $PG_PORT -U micro -d postgres -c 'create database micro_test' >/dev/null
 }
 
+running_etcd() { [ -f "$STATE/etcd.pid" ] && kill -0 "$(cat "$STATE/etcd.pid")" 2>/dev/null; }
+running_redis() { [ -f "$STATE/redis.pid" ] && kill -0 "$(cat "$STATE/redis.pid")" 2>/dev/null; }
+running_postgres() { [ -f "$STATE/pg-data/postmaster.pid" ] && kill -0 "$(head -1 "$STATE/pg-data/postmaster.pid")" 2>/dev/null; }
+
 stop_etcd() { [ -f "$STATE/etcd.pid" ] && kill "$(cat "$STATE/etcd.pid")" 2>/dev/null; rm -f "$STATE/etcd.pid"; }
 stop_redis() { [ -f "$STATE/redis.pid" ] && kill "$(cat "$STATE/redis.pid")" 2>/dev/null; rm -f "$STATE/redis.pid"; }
 stop_postgres() {
@@ -74,6 +79,10 @@ names=("$@"); [ ${#names[@]} -gt 0 ] || names=("${ALL[@]}")
 case "$cmd" in
   install) install ;;
   start) install; for n in "${names[@]}"; do "start_$n"; done ;;
+  start-missing) # starts what is not running and prints the names it started
+    install; out=()
+    for n in "${names[@]}"; do if ! "running_$n"; then "start_$n" >&2; out+=("$n"); fi; done
+    echo "${out[@]}" ;;
   stop) for n in "${names[@]}"; do "stop_$n" || true; done ;;
   env)
     echo "MICRO_TEST_ETCD=127.0.0.1:$ETCD_PORT"

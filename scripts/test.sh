@@ -3,8 +3,9 @@
 # project, stops the servers, and ends with one line "N passed, N failed" over all projects.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-scripts/servers.sh start || { echo "0 passed, 1 failed"; exit 1; }
-trap 'scripts/servers.sh stop' EXIT
+# Stop afterwards only the servers this run started (a developer's own stay up).
+started=$(scripts/servers.sh start-missing) || { echo "0 passed, 1 failed"; exit 1; }
+trap '[ -z "$started" ] || scripts/servers.sh stop $started' EXIT
 eval "$(scripts/servers.sh env | sed 's/^/export /; s/=\(.*\)$/="\1"/')"
 
 log=$(mktemp)
