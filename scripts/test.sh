@@ -8,6 +8,9 @@ started=$(scripts/servers.sh start-missing) || { echo "0 passed, 1 failed"; exit
 trap '[ -z "$started" ] || scripts/servers.sh stop $started' EXIT
 eval "$(scripts/servers.sh env | sed 's/^/export /; s/=\(.*\)$/="\1"/')"
 
+# A test that forgets to pick a registry must not multicast mDNS on the host's network.
+export MICRO_REGISTRY=${MICRO_REGISTRY:-memory}
+
 log=$(mktemp)
 dotnet build Micro.slnx -c Release -warnaserror 2>&1 | tail -3
 status=${PIPESTATUS[0]}

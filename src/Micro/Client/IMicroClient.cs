@@ -12,6 +12,16 @@ public interface IMicroClient
         CallOptions? options = null, CancellationToken cancellationToken = default)
         where TRequest : class where TResponse : class;
 
+    /// <summary>Sends one request and reads the server's stream of responses.</summary>
+    IAsyncEnumerable<TResponse> ServerStreamAsync<TRequest, TResponse>(string service, string endpoint, TRequest request,
+        CallOptions? options = null, CancellationToken cancellationToken = default)
+        where TRequest : class where TResponse : class;
+
+    /// <summary>Streams <paramref name="requests"/> to the server and returns its one response.</summary>
+    Task<TResponse> ClientStreamAsync<TRequest, TResponse>(string service, string endpoint, IAsyncEnumerable<TRequest> requests,
+        CallOptions? options = null, CancellationToken cancellationToken = default)
+        where TRequest : class where TResponse : class;
+
     /// <summary>Opens a bidirectional stream to one node of <paramref name="service"/>.</summary>
     Task<IMicroStream<TRequest, TResponse>> StreamAsync<TRequest, TResponse>(string service, string endpoint,
         CallOptions? options = null, CancellationToken cancellationToken = default)

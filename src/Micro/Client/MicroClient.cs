@@ -107,16 +107,59 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         CallOptions? options = null, CancellationToken cancellationToken = default)
         where TRequest : class where TResponse : class
     {
+        var (invoker, method, callOptions) = await PrepareStreamAsync<TRequest, TResponse>(service, endpoint, options, MethodType.DuplexStreaming, cancellationToken).ConfigureAwait(false);
+        return new MicroStream<TRequest, TResponse>(invoker.AsyncDuplexStreamingCall(method, null, callOptions), service, endpoint);
+    }
+
+    public async IAsyncEnumerable<TResponse> ServerStreamAsync<TRequest, TResponse>(string service, string endpoint, TRequest request,
+        CallOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        where TRequest : class where TResponse : class
+    {
+        var (invoker, method, callOptions) = await PrepareStreamAsync<TRequest, TResponse>(service, endpoint, options, MethodType.ServerStreaming, cancellationToken).ConfigureAwait(false);
+        using var call = invoker.AsyncServerStreamingCall(method, null, callOptions, request);
+        while (true)
+        {
+            bool more;
+            try { more = await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false); }
+            catch (RpcException e) { throw GrpcErrorMapping.FromRpcException(e, service, endpoint); }
+            if (!more) yield break;
+            yield return call.ResponseStream.Current;
+        }
+    }
+
+    public async Task<TResponse> ClientStreamAsync<TRequest, TResponse>(string service, string endpoint, IAsyncEnumerable<TRequest> requests,
+        CallOptions? options = null, CancellationToken cancellationToken = default)
+        where TRequest : class where TResponse : class
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var (invoker, method, callOptions) = await PrepareStreamAsync<TRequest, TResponse>(service, endpoint, options, MethodType.ClientStreaming, cancellationToken).ConfigureAwait(false);
+        using var call = invoker.AsyncClientStreamingCall(method, null, callOptions);
+        try
+        {
+            await foreach (var request in requests.WithCancellation(cancellationToken).ConfigureAwait(false))
+                await call.RequestStream.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+            return await call.ResponseAsync.ConfigureAwait(false);
+        }
+        catch (RpcException e)
+        {
+            throw GrpcErrorMapping.FromRpcException(e, service, endpoint);
+        }
+    }
+
+    /// <summary>Streams go to one node, chosen once; they get a deadline only when the call asks for one.</summary>
+    private async Task<(CallInvoker, Method<TRequest, TResponse>, Grpc.Core.CallOptions)> PrepareStreamAsync<TRequest, TResponse>(
+        string service, string endpoint, CallOptions? options, MethodType type, CancellationToken cancellationToken)
+        where TRequest : class where TResponse : class
+    {
         ArgumentException.ThrowIfNullOrEmpty(service);
         ArgumentException.ThrowIfNullOrEmpty(endpoint);
         options ??= CallOptions.Default;
         var (requestCodec, responseCodec) = CodecsFor<TRequest, TResponse>(options);
-        var method = MethodCache<TRequest, TResponse>.Get(service, endpoint, requestCodec, responseCodec, MethodType.DuplexStreaming);
-        // Streams live as long as the caller wants: a deadline only when one is asked for.
+        var method = MethodCache<TRequest, TResponse>.Get(service, endpoint, requestCodec, responseCodec, type);
         DateTime? deadline = options.Timeout is { } timeout ? _time.GetUtcNow().UtcDateTime + timeout : null;
         var node = await PickNodeAsync(service, endpoint, options, null, cancellationToken).ConfigureAwait(false);
-        var call = _channels.Get(node.Address).AsyncDuplexStreamingCall(method, null, new Grpc.Core.CallOptions(Headers(options), deadline, cancellationToken));
-        return new MicroStream<TRequest, TResponse>(call, service, endpoint);
+        return (_channels.Get(node.Address), method, new Grpc.Core.CallOptions(Headers(options), deadline, cancellationToken));
     }
 
     private (ICodec Request, ICodec Response) CodecsFor<TRequest, TResponse>(CallOptions options)

@@ -69,6 +69,24 @@ public sealed class MicroServiceBuilder
         return Add(new DuplexHandlerDescriptor<TRequest, TResponse>(endpoint, handler));
     }
 
+    /// <summary>Serves a server streaming endpoint: one request, many responses.</summary>
+    public MicroServiceBuilder HandleServerStream<TRequest, TResponse>(string endpoint,
+        Func<TRequest, IStreamWriter<TResponse>, CallContext, Task> handler)
+        where TRequest : class where TResponse : class
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return Add(new ServerStreamHandlerDescriptor<TRequest, TResponse>(endpoint, handler));
+    }
+
+    /// <summary>Serves a client streaming endpoint: many requests, one response.</summary>
+    public MicroServiceBuilder HandleClientStream<TRequest, TResponse>(string endpoint,
+        Func<IAsyncEnumerable<TRequest>, CallContext, Task<TResponse>> handler)
+        where TRequest : class where TResponse : class
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return Add(new ClientStreamHandlerDescriptor<TRequest, TResponse>(endpoint, handler));
+    }
+
     /// <summary>Wraps every handler; the first added is the outermost.</summary>
     public MicroServiceBuilder Use(IServerMiddleware middleware)
     {

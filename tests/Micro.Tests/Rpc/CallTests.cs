@@ -132,3 +132,43 @@ public class CallTests
         }
     }
 }
+
+public class StreamingKindsTests
+{
+    [Fact]
+    public async Task Server_streaming_and_client_streaming_work_end_to_end()
+    {
+        await using var cluster = new TestCluster();
+        await cluster.StartNodeAsync("kinds", b => b
+            .HandleServerStream<Ping, Pong>("Kinds.Count", async (req, responses, ctx) =>
+            {
+                for (var i = 0; i < req.Seq; i++) await responses.WriteAsync(new Pong { Seq = i }, ctx.CancellationToken);
+            })
+            .HandleClientStream<Ping, Pong>("Kinds.Sum", async (requests, ctx) =>
+            {
+                var sum = 0;
+                await foreach (var r in requests) sum += r.Seq;
+                return new Pong { Seq = sum };
+            }));
+        await using var client = cluster.CreateClient();
+
+        var seen = new List<int>();
+        await foreach (var pong in client.ServerStreamAsync<Ping, Pong>("kinds", "Kinds.Count", new Ping { Seq = 100 })) seen.Add(pong.Seq);
+        Assert.Equal(Enumerable.Range(0, 100), seen);
+
+        var sum = await client.ClientStreamAsync<Ping, Pong>("kinds", "Kinds.Sum", Numbers(50));
+        Assert.Equal(Enumerable.Range(1, 50).Sum(), sum.Seq);
+
+        var services = await cluster.Registry.GetServiceAsync("kinds");
+        Assert.Equal(["client", "server"], services.Single().Endpoints.Select(e => e.Metadata["stream"]).Order());
+    }
+
+    private static async IAsyncEnumerable<Ping> Numbers(int n)
+    {
+        for (var i = 1; i <= n; i++)
+        {
+            await Task.Yield();
+            yield return new Ping { Seq = i };
+        }
+    }
+}

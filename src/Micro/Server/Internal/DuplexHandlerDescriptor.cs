@@ -2,8 +2,6 @@ using System.Buffers;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
 using Micro.Codec;
-using Micro.Errors;
-using Micro.Middleware;
 using Microsoft.AspNetCore.Http;
 
 namespace Micro.Server.Internal;
@@ -11,52 +9,56 @@ namespace Micro.Server.Internal;
 /// <summary>A bidirectional streaming endpoint: requests and responses flow independently until either side completes.</summary>
 internal sealed class DuplexHandlerDescriptor<TRequest, TResponse>(
     string endpoint, Func<IAsyncEnumerable<TRequest>, IStreamWriter<TResponse>, CallContext, Task> handler)
-    : HandlerDescriptor(endpoint, typeof(TRequest), typeof(TResponse), isStream: true)
+    : HandlerDescriptor(endpoint, typeof(TRequest), typeof(TResponse), stream: "bidi")
     where TRequest : class where TResponse : class
 {
     protected override ICodec NaturalCodec(HandlerEnvironment env) => env.Codecs.For<TRequest>();
 
-    public override void Bind(ServiceMethodProviderContext<MicroGrpcService> context, HandlerEnvironment env)
-    {
-        var path = EndpointPath.For(env.Service, Endpoint);
-        var method = new Method<TRequest, TResponse>(MethodType.DuplexStreaming, path.GrpcService, path.Method,
-            CodecMarshaller.PerCall<TRequest>(env.Codecs.For<TRequest>()),
-            CodecMarshaller.PerCall<TResponse>(env.Codecs.For<TResponse>()));
-        context.AddDuplexStreamingMethod(method, [], (_, requests, responses, grpc) => ServeAsync(requests, responses, grpc, env));
-    }
+    public override void Bind(ServiceMethodProviderContext<MicroGrpcService> context, HandlerEnvironment env) =>
+        context.AddDuplexStreamingMethod(CreateMethod<TRequest, TResponse>(env, MethodType.DuplexStreaming), [],
+            (_, requests, responses, grpc) => ServeStreamAsync(grpc, env,
+                call => handler(requests.ReadAllAsync(grpc.CancellationToken), new GrpcStreamWriter<TResponse>(responses), call)));
 
-    private async Task ServeAsync(IAsyncStreamReader<TRequest> requests, IServerStreamWriter<TResponse> responses, ServerCallContext grpc, HandlerEnvironment env)
-    {
-        if (!env.State.TryEnter()) throw Draining(env);
-        try
-        {
-            var context = CreateContext(env, grpc);
-            var stream = requests.ReadAllAsync(grpc.CancellationToken);
-            var writer = new GrpcStreamWriter(responses);
-            if (env.Middleware.Count == 0)
+    public override ValueTask ServeHttpAsync(HttpContext http, ICodec codec, ReadOnlySequence<byte> body, HandlerEnvironment env) => StreamsNeedGrpc();
+}
+
+/// <summary>A server streaming endpoint: one request, a stream of responses.</summary>
+internal sealed class ServerStreamHandlerDescriptor<TRequest, TResponse>(
+    string endpoint, Func<TRequest, IStreamWriter<TResponse>, CallContext, Task> handler)
+    : HandlerDescriptor(endpoint, typeof(TRequest), typeof(TResponse), stream: "server")
+    where TRequest : class where TResponse : class
+{
+    protected override ICodec NaturalCodec(HandlerEnvironment env) => env.Codecs.For<TRequest>();
+
+    public override void Bind(ServiceMethodProviderContext<MicroGrpcService> context, HandlerEnvironment env) =>
+        context.AddServerStreamingMethod(CreateMethod<TRequest, TResponse>(env, MethodType.ServerStreaming), [],
+            (_, request, responses, grpc) => ServeStreamAsync(grpc, env,
+                call => handler(request, new GrpcStreamWriter<TResponse>(responses), call)));
+
+    public override ValueTask ServeHttpAsync(HttpContext http, ICodec codec, ReadOnlySequence<byte> body, HandlerEnvironment env) => StreamsNeedGrpc();
+}
+
+/// <summary>A client streaming endpoint: a stream of requests, one response.</summary>
+internal sealed class ClientStreamHandlerDescriptor<TRequest, TResponse>(
+    string endpoint, Func<IAsyncEnumerable<TRequest>, CallContext, Task<TResponse>> handler)
+    : HandlerDescriptor(endpoint, typeof(TRequest), typeof(TResponse), stream: "client")
+    where TRequest : class where TResponse : class
+{
+    protected override ICodec NaturalCodec(HandlerEnvironment env) => env.Codecs.For<TRequest>();
+
+    public override void Bind(ServiceMethodProviderContext<MicroGrpcService> context, HandlerEnvironment env) =>
+        context.AddClientStreamingMethod(CreateMethod<TRequest, TResponse>(env, MethodType.ClientStreaming), [],
+            async (_, requests, grpc) =>
             {
-                await handler(stream, writer, context).ConfigureAwait(false);
-                return;
-            }
-            var pipeline = env.Compose(async call => { await handler(stream, writer, call.Context).ConfigureAwait(false); return null; });
-            await pipeline(new ServerCall(context, null, isStream: true)).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            throw ToRpcException(e, env, grpc.CancellationToken);
-        }
-        finally
-        {
-            env.State.Exit();
-        }
-    }
+                TResponse? response = null;
+                await ServeStreamAsync(grpc, env, async call => response = await handler(requests.ReadAllAsync(grpc.CancellationToken), call).ConfigureAwait(false)).ConfigureAwait(false);
+                return response!;
+            });
 
-    public override ValueTask ServeHttpAsync(HttpContext http, ICodec codec, ReadOnlySequence<byte> body, HandlerEnvironment env) =>
-        throw MicroException.BadRequest(ErrorCodes.MalformedPayload, $"{Endpoint} is a streaming endpoint: call it with gRPC");
+    public override ValueTask ServeHttpAsync(HttpContext http, ICodec codec, ReadOnlySequence<byte> body, HandlerEnvironment env) => StreamsNeedGrpc();
+}
 
-    private sealed class GrpcStreamWriter(IServerStreamWriter<TResponse> inner) : IStreamWriter<TResponse>
-    {
-        public Task WriteAsync(TResponse message, CancellationToken cancellationToken = default) =>
-            inner.WriteAsync(message, cancellationToken);
-    }
+internal sealed class GrpcStreamWriter<T>(IServerStreamWriter<T> inner) : IStreamWriter<T>
+{
+    public Task WriteAsync(T message, CancellationToken cancellationToken = default) => inner.WriteAsync(message, cancellationToken);
 }

@@ -9,19 +9,20 @@ using Microsoft.AspNetCore.Http;
 namespace Micro.Server.Internal;
 
 /// <summary>One endpoint a service serves: how to bind it into grpc-dotnet and how to serve it over plain HTTP.</summary>
-internal abstract class HandlerDescriptor(string endpoint, Type request, Type response, bool isStream)
+internal abstract class HandlerDescriptor(string endpoint, Type request, Type response, string? stream)
 {
     public string Endpoint { get; } = endpoint;
     public Type RequestType { get; } = request;
     public Type ResponseType { get; } = response;
-    public bool IsStream { get; } = isStream;
+    /// <summary>Null for unary; "bidi", "server" or "client" for streaming endpoints.</summary>
+    public string? Stream { get; } = stream;
 
     public EndpointInfo ToEndpointInfo() => new()
     {
         Name = Endpoint,
         Request = RequestType.FullName ?? RequestType.Name,
         Response = ResponseType.FullName ?? ResponseType.Name,
-        Metadata = IsStream ? new Dictionary<string, string> { ["stream"] = "bidi" } : new Dictionary<string, string>(),
+        Metadata = Stream is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["stream"] = Stream },
     };
 
     /// <summary>The codec of the request type when the caller names none.</summary>
@@ -54,6 +55,43 @@ internal abstract class HandlerDescriptor(string endpoint, Type request, Type re
                 ServerLog.HandlerFailed(env.Logger, Endpoint, e);
                 return GrpcErrorMapping.ToRpcException(MicroException.InternalServerError(ErrorCodes.Internal, $"{env.Service}.{Endpoint} failed"));
         }
+    }
+
+    /// <summary>Runs a streaming handler: shutdown check, middleware (with a null request), error mapping.</summary>
+    protected async Task ServeStreamAsync(ServerCallContext grpc, HandlerEnvironment env, Func<CallContext, Task> run)
+    {
+        if (!env.State.TryEnter()) throw Draining(env);
+        try
+        {
+            var context = CreateContext(env, grpc);
+            if (env.Middleware.Count == 0)
+            {
+                await run(context).ConfigureAwait(false);
+                return;
+            }
+            var pipeline = env.Compose(async call => { await run(call.Context).ConfigureAwait(false); return null; });
+            await pipeline(new Middleware.ServerCall(context, null, isStream: true)).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            throw ToRpcException(e, env, grpc.CancellationToken);
+        }
+        finally
+        {
+            env.State.Exit();
+        }
+    }
+
+    /// <summary>Streams are served over gRPC only.</summary>
+    protected ValueTask StreamsNeedGrpc() =>
+        throw MicroException.BadRequest(ErrorCodes.MalformedPayload, $"{Endpoint} is a streaming endpoint: call it with gRPC");
+
+    protected Method<TRequest, TResponse> CreateMethod<TRequest, TResponse>(HandlerEnvironment env, MethodType type)
+    {
+        var path = EndpointPath.For(env.Service, Endpoint);
+        return new Method<TRequest, TResponse>(type, path.GrpcService, path.Method,
+            CodecMarshaller.PerCall<TRequest>(env.Codecs.For<TRequest>()),
+            CodecMarshaller.PerCall<TResponse>(env.Codecs.For<TResponse>()));
     }
 
     protected static RpcException Draining(HandlerEnvironment env) =>

@@ -10,7 +10,7 @@ namespace Micro.Server.Internal;
 
 /// <summary>A request/response endpoint.</summary>
 internal sealed class UnaryHandlerDescriptor<TRequest, TResponse>(string endpoint, Func<TRequest, CallContext, ValueTask<TResponse>> handler)
-    : HandlerDescriptor(endpoint, typeof(TRequest), typeof(TResponse), isStream: false)
+    : HandlerDescriptor(endpoint, typeof(TRequest), typeof(TResponse), stream: null)
     where TRequest : class where TResponse : class
 {
     private ServerCallHandler? _pipeline;
@@ -19,10 +19,7 @@ internal sealed class UnaryHandlerDescriptor<TRequest, TResponse>(string endpoin
 
     public override void Bind(ServiceMethodProviderContext<MicroGrpcService> context, HandlerEnvironment env)
     {
-        var path = EndpointPath.For(env.Service, Endpoint);
-        var method = new Method<TRequest, TResponse>(MethodType.Unary, path.GrpcService, path.Method,
-            CodecMarshaller.PerCall<TRequest>(env.Codecs.For<TRequest>()),
-            CodecMarshaller.PerCall<TResponse>(env.Codecs.For<TResponse>()));
+        var method = CreateMethod<TRequest, TResponse>(env, MethodType.Unary);
         if (env.Middleware.Count > 0)
             _pipeline = env.Compose(async call => await handler((TRequest)call.Request!, call.Context).ConfigureAwait(false));
         context.AddUnaryMethod(method, [], (_, request, grpc) => ServeGrpcAsync(request, grpc, env));
