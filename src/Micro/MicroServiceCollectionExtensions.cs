@@ -5,6 +5,7 @@ using Micro.Middleware;
 using Micro.Plugins;
 using Micro.Registry;
 using Micro.Selector;
+using Micro.Store;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -34,6 +35,8 @@ public static class MicroServiceCollectionExtensions
         services.AddPlugin<ISelector>("random", _ => new RandomSelector());
         services.AddPlugin<ISelector>("roundrobin", _ => new RoundRobinSelector());
         services.AddSelectedPlugin<ISelector>("selector", defaultName: "random");
+
+        services.AddMicroStore();
 
         services.TryAddSingleton(sp => ClientOptionsFrom(sp.GetService<IConfiguration>()));
         services.TryAddSingleton(sp => new MicroClient(

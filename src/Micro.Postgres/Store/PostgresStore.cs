@@ -1,0 +1,229 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using Micro.Store;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Micro.Postgres.Store;
+
+/// <summary>
+/// The store on PostgreSQL or CockroachDB (one SQL dialect both accept): a schema per database, a
+/// table per table, created on first use. Keys are bytea (UTF-8), so the primary key orders them by
+/// bytes and a prefix is an index range scan. Expiry is compared with the caller's clock in every
+/// query and expired rows are deleted in the background.
+/// </summary>
+public sealed class PostgresStore : IStore
+{
+    private readonly NpgsqlDataSource _source;
+    private readonly StoreOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, Lazy<Task>> _tables = new(StringComparer.Ordinal);
+    private readonly ITimer _cleanup;
+    private int _closed;
+
+    public PostgresStore(string connectionString, StoreOptions? options = null, TimeProvider? time = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        _source = NpgsqlDataSource.Create(connectionString);
+        _options = options ?? new StoreOptions();
+        _time = time ?? TimeProvider.System;
+        _cleanup = _time.CreateTimer(_ => _ = CleanupAsync(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+    }
+
+    public string Name => "postgres";
+
+    public async ValueTask<IReadOnlyList<StoreRecord>> ReadAsync(string key, ReadOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        StoreInput.CheckReadKey(key, options);
+        var table = await TableAsync(options, cancellationToken).ConfigureAwait(false);
+        await using var command = _source.CreateCommand();
+        var exact = options is null or { Prefix: false, Suffix: false };
+        var where = Where(command, exact ? null : options!.Prefix ? key : null, exact ? null : options!.Suffix ? key : null);
+        if (exact)
+        {
+            where += " AND key = @key";
+            command.Parameters.AddWithValue("key", NpgsqlDbType.Bytea, Encoding.UTF8.GetBytes(key));
+        }
+        command.CommandText = $"SELECT key, value, metadata, expiry, version FROM {table} WHERE {where} ORDER BY key{Page(options?.Offset ?? 0, options?.Limit ?? 0)}";
+        var records = new List<StoreRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            records.Add(new StoreRecord
+            {
+                Key = Encoding.UTF8.GetString(reader.GetFieldValue<byte[]>(0)),
+                Value = reader.GetFieldValue<byte[]>(1),
+                Metadata = JsonSerializer.Deserialize(reader.GetString(2), StoreJsonContext.Default.DictionaryStringString)!,
+                Expiry = reader.IsDBNull(3) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
+                Version = reader.GetInt64(4),
+            });
+        }
+        return records;
+    }
+
+    public async ValueTask<long> WriteAsync(StoreRecord record, WriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        StoreInput.CheckValue(record, _options);
+        var expiry = StoreInput.Expiry(record, options, _time);
+        var table = await TableAsync(options, cancellationToken).ConfigureAwait(false);
+        await using var command = _source.CreateCommand();
+        var key = Encoding.UTF8.GetBytes(record.Key);
+        command.Parameters.AddWithValue("key", NpgsqlDbType.Bytea, key);
+        command.Parameters.AddWithValue("value", NpgsqlDbType.Bytea, record.Value.ToArray());
+        command.Parameters.AddWithValue("metadata", JsonSerializer.Serialize(new Dictionary<string, string>(record.Metadata), StoreJsonContext.Default.DictionaryStringString));
+        command.Parameters.AddWithValue("expiry", NpgsqlDbType.Bigint, expiry is { } e ? e.ToUnixTimeMilliseconds() : DBNull.Value);
+        command.Parameters.AddWithValue("now", Now());
+        const string live = "(t.expiry IS NULL OR t.expiry > @now)";
+        command.CommandText = options?.IfVersion switch
+        {
+            null => $"""
+                INSERT INTO {table} AS t (key, value, metadata, expiry, version) VALUES (@key, @value, @metadata, @expiry, 1)
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value, metadata = excluded.metadata, expiry = excluded.expiry, version = t.version + 1
+                RETURNING version
+                """,
+            0 => $"""
+                INSERT INTO {table} AS t (key, value, metadata, expiry, version) VALUES (@key, @value, @metadata, @expiry, 1)
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value, metadata = excluded.metadata, expiry = excluded.expiry, version = t.version + 1
+                WHERE NOT {live}
+                RETURNING version
+                """,
+            _ => $"""
+                UPDATE {table} AS t SET value = @value, metadata = @metadata, expiry = @expiry, version = t.version + 1
+                WHERE t.key = @key AND {live} AND t.version = @expected
+                RETURNING version
+                """,
+        };
+        if (options?.IfVersion is { } expected) command.Parameters.AddWithValue("expected", expected);
+        var version = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        if (version is long written) return written;
+        throw new StoreConflictException(record.Key, options!.IfVersion!.Value, await LiveVersionAsync(table, key, cancellationToken).ConfigureAwait(false));
+    }
+
+    private async Task<long> LiveVersionAsync(string table, byte[] key, CancellationToken cancellationToken)
+    {
+        await using var command = _source.CreateCommand($"SELECT version FROM {table} WHERE key = @key AND (expiry IS NULL OR expiry > @now)");
+        command.Parameters.AddWithValue("key", NpgsqlDbType.Bytea, key);
+        command.Parameters.AddWithValue("now", Now());
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long v ? v : 0;
+    }
+
+    public async ValueTask DeleteAsync(string key, StoreScope? scope = null, CancellationToken cancellationToken = default)
+    {
+        StoreInput.CheckKey(key);
+        var table = await TableAsync(scope, cancellationToken).ConfigureAwait(false);
+        await using var command = _source.CreateCommand($"DELETE FROM {table} WHERE key = @key");
+        command.Parameters.AddWithValue("key", NpgsqlDbType.Bytea, Encoding.UTF8.GetBytes(key));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<string>> ListAsync(ListOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var table = await TableAsync(options, cancellationToken).ConfigureAwait(false);
+        await using var command = _source.CreateCommand();
+        var where = Where(command, options?.Prefix, options?.Suffix);
+        command.CommandText = $"SELECT key FROM {table} WHERE {where} ORDER BY key{Page(options?.Offset ?? 0, options?.Limit ?? 0)}";
+        var keys = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            keys.Add(Encoding.UTF8.GetString(reader.GetFieldValue<byte[]>(0)));
+        return keys;
+    }
+
+    private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private string Where(NpgsqlCommand command, string? prefix, string? suffix)
+    {
+        var where = "(expiry IS NULL OR expiry > @now)";
+        command.Parameters.AddWithValue("now", Now());
+        if (!string.IsNullOrEmpty(prefix))
+        {
+            var low = Encoding.UTF8.GetBytes(prefix);
+            where += " AND key >= @low";
+            command.Parameters.AddWithValue("low", NpgsqlDbType.Bytea, low);
+            if (StoreInput.PrefixUpperBound(low) is { } high)
+            {
+                where += " AND key < @high";
+                command.Parameters.AddWithValue("high", NpgsqlDbType.Bytea, high);
+            }
+        }
+        if (!string.IsNullOrEmpty(suffix))
+        {
+            var tail = Encoding.UTF8.GetBytes(suffix);
+            where += " AND length(key) >= @tailLength AND substring(key from length(key) - @tailLength + 1) = @tail";
+            command.Parameters.AddWithValue("tailLength", tail.Length);
+            command.Parameters.AddWithValue("tail", NpgsqlDbType.Bytea, tail);
+        }
+        return where;
+    }
+
+    private static string Page(int offset, int limit) =>
+        (limit > 0 ? $" LIMIT {limit}" : "") + (offset > 0 ? $" OFFSET {offset}" : "");
+
+    /// <summary>The quoted table name, creating schema and table the first time this process uses them.</summary>
+    private async ValueTask<string> TableAsync(StoreScope? scope, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _closed) != 0, this);
+        var (database, table) = StoreInput.Scope(scope, _options);
+        var name = $"\"{database}\".\"{table}\"";
+        var creation = _tables.GetOrAdd(name, _ => new Lazy<Task>(() => CreateAsync(database, table, name)));
+        try
+        {
+            await creation.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (creation.Value.IsFaulted)
+        {
+            _tables.TryRemove(name, out _); // let the next call try again
+            throw;
+        }
+        return name;
+    }
+
+    private async Task CreateAsync(string database, string table, string name)
+    {
+        var sql = $"""
+            CREATE SCHEMA IF NOT EXISTS "{database}";
+            CREATE TABLE IF NOT EXISTS {name} (key bytea PRIMARY KEY, value bytea NOT NULL, metadata text NOT NULL, expiry bigint, version bigint NOT NULL);
+            CREATE INDEX IF NOT EXISTS "{table}_expiry" ON {name} (expiry);
+            """;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await using var command = _source.CreateCommand(sql);
+                await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+                return;
+            }
+            // Two processes creating the same schema at once: one loses a race in the catalog; the second try sees it.
+            catch (PostgresException e) when (attempt < 3 && e.SqlState is "23505" or "42P06" or "42P07" or "40001")
+            {
+            }
+        }
+    }
+
+    /// <summary>Deletes expired rows of every table this process has used.</summary>
+    public async Task CleanupAsync()
+    {
+        foreach (var name in _tables.Keys)
+        {
+            if (Volatile.Read(ref _closed) != 0) return;
+            try
+            {
+                await using var command = _source.CreateCommand($"DELETE FROM {name} WHERE expiry IS NOT NULL AND expiry <= @now");
+                command.Parameters.AddWithValue("now", Now());
+                await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+            catch (NpgsqlException)
+            {
+                // The next round tries again; reads never return expired rows anyway.
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0) return;
+        await _cleanup.DisposeAsync().ConfigureAwait(false);
+        await _source.DisposeAsync().ConfigureAwait(false);
+    }
+}

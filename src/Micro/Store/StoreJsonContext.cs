@@ -1,0 +1,7 @@
+using System.Text.Json.Serialization;
+
+namespace Micro.Store;
+
+/// <summary>Source-generated JSON for record metadata (NativeAOT-safe).</summary>
+[JsonSerializable(typeof(Dictionary<string, string>))]
+public sealed partial class StoreJsonContext : JsonSerializerContext;
