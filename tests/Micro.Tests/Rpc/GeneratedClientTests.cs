@@ -49,13 +49,7 @@ internal sealed class ExampleProcess : IDisposable
 
     public static ExampleProcess Start(string name, string arguments)
     {
-        var config = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Micro.slnx"))) root = Path.GetDirectoryName(root.TrimEnd('/'))!;
-        var dll = Path.Combine(root, "examples", name, "bin", config, "net10.0", name + ".dll");
-        Assert.True(File.Exists(dll), $"{dll} is not built: build the solution first");
-        var info = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}") { RedirectStandardOutput = true, RedirectStandardError = true };
-        var process = Process.Start(info)!;
+        var process = Micro.Tests.Store.ChildProcess.Start("examples", name, arguments);
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
