@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text;
-using System.Text.Json;
 using Micro.Store;
 using Npgsql;
 using NpgsqlTypes;
@@ -25,7 +24,10 @@ public sealed class PostgresStore : IStore
     public PostgresStore(string connectionString, StoreOptions? options = null, TimeProvider? time = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
-        _source = NpgsqlDataSource.Create(connectionString);
+        // Auto-prepare: the store runs the same few statements all the time (users may override it).
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 64;
+        _source = NpgsqlDataSource.Create(builder.ConnectionString);
         _options = options ?? new StoreOptions();
         _time = time ?? TimeProvider.System;
         _cleanup = _time.CreateTimer(_ => _ = CleanupAsync(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
@@ -38,14 +40,17 @@ public sealed class PostgresStore : IStore
         StoreInput.CheckReadKey(key, options);
         var table = await TableAsync(options, cancellationToken).ConfigureAwait(false);
         await using var command = _source.CreateCommand();
-        var exact = options is null or { Prefix: false, Suffix: false };
-        var where = Where(command, exact ? null : options!.Prefix ? key : null, exact ? null : options!.Suffix ? key : null);
-        if (exact)
+        if (options is null or { Prefix: false, Suffix: false })
         {
-            where += " AND key = @key";
+            command.CommandText = $"SELECT key, value, metadata, expiry, version FROM {table} WHERE key = @key AND (expiry IS NULL OR expiry > @now)";
             command.Parameters.AddWithValue("key", NpgsqlDbType.Bytea, Encoding.UTF8.GetBytes(key));
+            command.Parameters.AddWithValue("now", Now());
         }
-        command.CommandText = $"SELECT key, value, metadata, expiry, version FROM {table} WHERE {where} ORDER BY key{Page(options?.Offset ?? 0, options?.Limit ?? 0)}";
+        else
+        {
+            var where = Where(command, options.Prefix ? key : null, options.Suffix ? key : null);
+            command.CommandText = $"SELECT key, value, metadata, expiry, version FROM {table} WHERE {where} ORDER BY key{Page(options.Offset, options.Limit)}";
+        }
         var records = new List<StoreRecord>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -54,7 +59,7 @@ public sealed class PostgresStore : IStore
             {
                 Key = Encoding.UTF8.GetString(reader.GetFieldValue<byte[]>(0)),
                 Value = reader.GetFieldValue<byte[]>(1),
-                Metadata = JsonSerializer.Deserialize(reader.GetString(2), StoreJsonContext.Default.DictionaryStringString)!,
+                Metadata = StoreMetadata.Decode(reader.GetString(2)),
                 Expiry = reader.IsDBNull(3) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
                 Version = reader.GetInt64(4),
             });
@@ -71,7 +76,7 @@ public sealed class PostgresStore : IStore
         var key = Encoding.UTF8.GetBytes(record.Key);
         command.Parameters.AddWithValue("key", NpgsqlDbType.Bytea, key);
         command.Parameters.AddWithValue("value", NpgsqlDbType.Bytea, record.Value.ToArray());
-        command.Parameters.AddWithValue("metadata", JsonSerializer.Serialize(new Dictionary<string, string>(record.Metadata), StoreJsonContext.Default.DictionaryStringString));
+        command.Parameters.AddWithValue("metadata", StoreMetadata.Encode(record.Metadata));
         command.Parameters.AddWithValue("expiry", NpgsqlDbType.Bigint, expiry is { } e ? e.ToUnixTimeMilliseconds() : DBNull.Value);
         command.Parameters.AddWithValue("now", Now());
         const string live = "(t.expiry IS NULL OR t.expiry > @now)";

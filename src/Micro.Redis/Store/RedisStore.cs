@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Micro.Store;
 using StackExchange.Redis;
 
@@ -13,14 +12,15 @@ namespace Micro.Redis.Store;
 public sealed class RedisStore : IStore
 {
     private const string WriteScript = """
-        local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+        local old = redis.call('HMGET', KEYS[1], 'v', 'e')
+        local current = tonumber(old[1] or '0')
         if ARGV[5] ~= '' and tonumber(ARGV[5]) ~= current then return {-1, current} end
         local version = current + 1
         redis.call('HSET', KEYS[1], 'd', ARGV[2], 'm', ARGV[3], 'v', version, 'e', ARGV[4])
         if ARGV[4] ~= '' then
           redis.call('PEXPIREAT', KEYS[1], ARGV[4])
           redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
-        else
+        elseif old[2] and old[2] ~= '' then
           redis.call('PERSIST', KEYS[1])
           redis.call('ZREM', KEYS[3], ARGV[1])
         end
@@ -105,7 +105,7 @@ public sealed class RedisStore : IStore
         {
             Key = key,
             Value = (byte[])fields[0]!,
-            Metadata = JsonSerializer.Deserialize((string)fields[1]!, StoreJsonContext.Default.DictionaryStringString)!,
+            Metadata = StoreMetadata.Decode((string)fields[1]!),
             Version = (long)fields[2],
             Expiry = expiry,
         };
@@ -121,7 +121,7 @@ public sealed class RedisStore : IStore
         [
             record.Key,
             record.Value,
-            JsonSerializer.Serialize(new Dictionary<string, string>(record.Metadata), StoreJsonContext.Default.DictionaryStringString),
+            StoreMetadata.Encode(record.Metadata),
             expiry is { } e ? e.ToUnixTimeMilliseconds() : "",
             options?.IfVersion is { } v ? v : "",
         ]).ConfigureAwait(false))!;

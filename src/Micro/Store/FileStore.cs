@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace Micro.Store;
@@ -36,14 +35,19 @@ public sealed class FileStore : IStore
         var (db, table) = Open(options);
         return await db.RunAsync(table, create: false, connection =>
         {
-            using var command = connection.CreateCommand();
-            var where = Where(command, options is { Prefix: true } ? key : null, options is { Suffix: true } ? key : null);
-            if (options is null or { Prefix: false, Suffix: false })
+            var exact = options is null or { Prefix: false, Suffix: false };
+            using var adHoc = exact ? null : connection.CreateCommand();
+            var command = adHoc ?? db.Prepared($"SELECT key, value, metadata, expiry, version FROM \"{table}\" WHERE key = @key AND (expiry IS NULL OR expiry > @now)", "@key", "@now");
+            if (exact)
             {
-                where = "key = @key AND " + where;
-                command.Parameters.AddWithValue("@key", Encoding.UTF8.GetBytes(key));
+                command.Parameters[0].Value = Encoding.UTF8.GetBytes(key);
+                command.Parameters[1].Value = Now();
             }
-            command.CommandText = $"SELECT key, value, metadata, expiry, version FROM \"{table}\" WHERE {where} ORDER BY key {Page(command, options?.Offset ?? 0, options?.Limit ?? 0)}";
+            else
+            {
+                var where = Where(command, options!.Prefix ? key : null, options.Suffix ? key : null);
+                command.CommandText = $"SELECT key, value, metadata, expiry, version FROM \"{table}\" WHERE {where} ORDER BY key {Page(command, options.Offset, options.Limit)}";
+            }
             var records = new List<StoreRecord>();
             using var reader = command.ExecuteReader();
             while (reader.Read())
@@ -52,7 +56,7 @@ public sealed class FileStore : IStore
                 {
                     Key = Encoding.UTF8.GetString((byte[])reader[0]),
                     Value = (byte[])reader[1],
-                    Metadata = JsonSerializer.Deserialize(reader.GetString(2), StoreJsonContext.Default.DictionaryStringString)!,
+                    Metadata = StoreMetadata.Decode(reader.GetString(2)),
                     Expiry = reader.IsDBNull(3) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
                     Version = reader.GetInt64(4),
                 });
@@ -67,9 +71,23 @@ public sealed class FileStore : IStore
         var expiry = StoreInput.Expiry(record, options, _time);
         var (db, table) = Open(options);
         var key = Encoding.UTF8.GetBytes(record.Key);
-        var metadata = JsonSerializer.Serialize(new Dictionary<string, string>(record.Metadata), StoreJsonContext.Default.DictionaryStringString);
+        var metadata = StoreMetadata.Encode(record.Metadata);
         return await db.RunAsync(table, create: true, connection =>
         {
+            if (options?.IfVersion is not { } expected)
+            {
+                // Last write wins: one statement, one commit.
+                var upsert = db.Prepared($"""
+                    INSERT INTO "{table}" (key, value, metadata, expiry, version) VALUES (@key, @value, @metadata, @expiry, 1)
+                    ON CONFLICT (key) DO UPDATE SET value = excluded.value, metadata = excluded.metadata, expiry = excluded.expiry, version = version + 1
+                    RETURNING version
+                    """, "@key", "@value", "@metadata", "@expiry");
+                upsert.Parameters[0].Value = key;
+                upsert.Parameters[1].Value = record.Value.ToArray();
+                upsert.Parameters[2].Value = metadata;
+                upsert.Parameters[3].Value = expiry is { } e ? e.ToUnixTimeMilliseconds() : DBNull.Value;
+                return (long)upsert.ExecuteScalar()!;
+            }
             // IMMEDIATE takes the write lock up front, so the version check and the write are one step.
             using var transaction = connection.BeginTransaction(deferred: false);
             using var read = connection.CreateCommand();
@@ -84,18 +102,23 @@ public sealed class FileStore : IStore
                     live = reader.IsDBNull(1) || reader.GetInt64(1) > Now() ? stored : 0;
                 }
             }
-            if (options?.IfVersion is { } expected && expected != live) throw new StoreConflictException(record.Key, expected, live);
+            if (expected != live) throw new StoreConflictException(record.Key, expected, live);
             using var write = connection.CreateCommand();
             write.CommandText = $"INSERT OR REPLACE INTO \"{table}\" (key, value, metadata, expiry, version) VALUES (@key, @value, @metadata, @expiry, @version)";
-            write.Parameters.AddWithValue("@key", key);
-            write.Parameters.Add("@value", SqliteType.Blob).Value = record.Value.ToArray();
-            write.Parameters.AddWithValue("@metadata", metadata);
-            write.Parameters.AddWithValue("@expiry", expiry is { } e ? e.ToUnixTimeMilliseconds() : DBNull.Value);
+            AddRow(write, key, record, metadata, expiry);
             write.Parameters.AddWithValue("@version", stored + 1);
             write.ExecuteNonQuery();
             transaction.Commit();
             return stored + 1;
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void AddRow(SqliteCommand command, byte[] key, StoreRecord record, string metadata, DateTimeOffset? expiry)
+    {
+        command.Parameters.AddWithValue("@key", key);
+        command.Parameters.Add("@value", SqliteType.Blob).Value = record.Value.ToArray();
+        command.Parameters.AddWithValue("@metadata", metadata);
+        command.Parameters.AddWithValue("@expiry", expiry is { } e ? e.ToUnixTimeMilliseconds() : DBNull.Value);
     }
 
     public async ValueTask DeleteAsync(string key, StoreScope? scope = null, CancellationToken cancellationToken = default)
@@ -193,6 +216,23 @@ public sealed class FileStore : IStore
         private SqliteConnection? _connection;
         private int _writes;
 
+        private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
+        /// <summary>
+        /// The cached command for <paramref name="sql"/> with its parameters in the given order (the caller
+        /// holds the turn, sets their values and must not dispose it): SQLite compiles the statement once per
+        /// connection instead of on every call.
+        /// </summary>
+        public SqliteCommand Prepared(string sql, params string[] parameters)
+        {
+            if (_prepared.TryGetValue(sql, out var command)) return command;
+            if (_prepared.Count > 256) { foreach (var old in _prepared.Values) old.Dispose(); _prepared.Clear(); }
+            command = _connection!.CreateCommand();
+            command.CommandText = sql;
+            foreach (var name in parameters) command.Parameters.Add(new SqliteParameter { ParameterName = name });
+            _prepared[sql] = command;
+            return command;
+        }
+
         public async Task<T?> RunAsync<T>(string table, bool create, Func<SqliteConnection, T> work, CancellationToken cancellationToken)
         {
             await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -205,7 +245,7 @@ public sealed class FileStore : IStore
                     Create(connection, table);
                     _tables.Add(table);
                 }
-                if (create && ++_writes % 512 == 0) Sweep(connection, table);
+                if (create && ++_writes % 4096 == 0) Sweep(connection, table);
                 return work(connection);
             }
             finally
@@ -239,12 +279,14 @@ public sealed class FileStore : IStore
             using var command = connection.CreateCommand();
             command.CommandText = $"""
                 CREATE TABLE IF NOT EXISTS "{table}" (key BLOB PRIMARY KEY, value BLOB NOT NULL, metadata TEXT NOT NULL, expiry INTEGER, version INTEGER NOT NULL) WITHOUT ROWID;
-                CREATE INDEX IF NOT EXISTS "{table}_expiry" ON "{table}" (expiry) WHERE expiry IS NOT NULL;
                 """;
             command.ExecuteNonQuery();
         }
 
-        /// <summary>Expired rows are never read; this reclaims their space now and then.</summary>
+        /// <summary>
+        /// Expired rows are never read; this reclaims their space every few thousand writes. It scans the
+        /// table: an expiry index would cost every write more than the occasional scan costs.
+        /// </summary>
         private void Sweep(SqliteConnection connection, string table)
         {
             using var command = connection.CreateCommand();
@@ -256,6 +298,8 @@ public sealed class FileStore : IStore
         public async ValueTask DisposeAsync()
         {
             await _turn.WaitAsync().ConfigureAwait(false);
+            foreach (var command in _prepared.Values) command.Dispose();
+            _prepared.Clear();
             if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
             _connection = null;
         }
