@@ -4,6 +4,7 @@ using Micro.Codec;
 using Micro.Middleware;
 using Micro.Plugins;
 using Micro.Registry;
+using Micro.Registry.Mdns;
 using Micro.Selector;
 using Micro.Store;
 using Microsoft.Extensions.Configuration;
@@ -15,7 +16,7 @@ namespace Micro;
 public static class MicroServiceCollectionExtensions
 {
     /// <summary>
-    /// Micro's core services with their defaults: codecs, registry (MICRO_REGISTRY, default "memory"),
+    /// Micro's core services with their defaults: codecs, registry (MICRO_REGISTRY: mdns (default) | memory | a plug-in),
     /// selector (MICRO_SELECTOR: random | roundrobin) and the client. Everything is TryAdd: a registration
     /// made by the app itself wins.
     /// </summary>
@@ -30,7 +31,8 @@ public static class MicroServiceCollectionExtensions
 
         services.TryAddSingleton(sp => new MemoryRegistry(sp.GetRequiredService<TimeProvider>()));
         services.AddPlugin<IRegistry>("memory", sp => sp.GetRequiredService<MemoryRegistry>());
-        services.AddSelectedPlugin<IRegistry>("registry", defaultName: "memory");
+        services.AddPlugin<IRegistry>("mdns", sp => new MdnsRegistry(MdnsOptionsFrom(sp.GetService<IConfiguration>()), sp.GetRequiredService<TimeProvider>()));
+        services.AddSelectedPlugin<IRegistry>("registry", defaultName: "mdns");
 
         services.AddPlugin<ISelector>("random", _ => new RandomSelector());
         services.AddPlugin<ISelector>("roundrobin", _ => new RoundRobinSelector());
@@ -44,6 +46,17 @@ public static class MicroServiceCollectionExtensions
             sp.GetRequiredService<ClientOptions>(), sp.GetServices<IClientMiddleware>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IMicroClient>(sp => sp.GetRequiredService<MicroClient>());
         return services;
+    }
+
+    /// <summary>Uses the mDNS registry, whatever the configuration says.</summary>
+    public static IServiceCollection AddMdnsRegistry(this IServiceCollection services, MdnsRegistryOptions? options = null) =>
+        services.AddSingleton<IRegistry>(sp => new MdnsRegistry(options ?? MdnsOptionsFrom(sp.GetService<IConfiguration>()), sp.GetRequiredService<TimeProvider>()));
+
+    /// <summary>MICRO_REGISTRY_INTERFACES=eth1,eth2 limits mDNS to those interfaces.</summary>
+    private static MdnsRegistryOptions MdnsOptionsFrom(IConfiguration? configuration)
+    {
+        var interfaces = configuration is null ? null : MicroSettings.Get(configuration, "registry", "interfaces");
+        return new MdnsRegistryOptions { Interfaces = interfaces?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
     }
 
     /// <summary>Adds a client middleware; the first added is the outermost.</summary>

@@ -3,7 +3,11 @@ namespace Micro.Server;
 /// <summary>How a Micro service listens and stays registered. Bound from <c>Micro:Server</c> / <c>MICRO_SERVER_*</c>.</summary>
 public sealed record ServerOptions
 {
-    /// <summary>host:port to listen on; port 0 picks a free one. <c>--address</c> or MICRO_SERVER_ADDRESS.</summary>
+    /// <summary>
+    /// host:port to listen on; port 0 picks a free one. <c>--address</c> or MICRO_SERVER_ADDRESS. When not set:
+    /// 127.0.0.1 with the in-process registry (MICRO_REGISTRY=memory), else every interface (0.0.0.0), with the
+    /// first non-loopback IPv4 address advertised.
+    /// </summary>
     public string Address { get; init; } = "127.0.0.1:0";
 
     /// <summary>host:port put in the registry when it differs from the listen address (e.g. behind NAT, or listening on 0.0.0.0).</summary>
