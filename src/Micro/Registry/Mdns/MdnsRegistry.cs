@@ -346,6 +346,13 @@ public sealed class MdnsRegistry : IRegistry, IAsyncDisposable
 
     private static bool Is(string name, string expected) => string.Equals(name.TrimEnd('.'), expected, StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Tests: stop as a killed process would, without goodbyes.</summary>
+    internal async Task CrashForTestsAsync()
+    {
+        lock (_gate) _local.Clear();
+        await DisposeAsync().ConfigureAwait(false);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_stop.IsCancellationRequested) return;
