@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using Micro.Registry;
+using Micro.Registry.Mdns;
+
+namespace Micro.Tests.Registry.Mdns;
+
+/// <summary>
+/// Real processes on two "hosts" (network namespaces joined by a veth pair), discovering each other over
+/// mDNS with no configuration, as a user would run them.
+/// </summary>
+public sealed class MdnsDiscoveryTests : IDisposable
+{
+    private readonly NetworkNamespace _a;
+    private readonly NetworkNamespace _b;
+    private readonly List<Process> _processes = [];
+
+    public MdnsDiscoveryTests() => (_a, _b) = NetworkNamespace.CreatePair();
+
+    [Fact]
+    public async Task Greeter_and_client_on_two_hosts_find_each_other_with_no_configuration()
+    {
+        await using var observer = _b.Run(() => new MdnsRegistry());
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var seen = FirstAsync(observer, "greeter", RegistryEventType.Create, cancel.Token);
+        Start(_a, "examples", "Greeter", "");
+        var greeter = await seen;
+        Assert.StartsWith("10.77.", greeter.Nodes.Single().Address); // reachable from the other host, not 127.0.0.1
+
+        var client = Start(_b, "examples", "GreeterClient", "--name Ada");
+        var output = await client.StandardOutput.ReadToEndAsync(cancel.Token);
+        await client.WaitForExitAsync(cancel.Token);
+        Assert.Equal("Hello Ada", output.Trim());
+        Assert.Equal(0, client.ExitCode);
+    }
+
+    [Fact]
+    public async Task A_killed_node_drops_out_within_its_ttl_and_a_stopped_one_within_a_second()
+    {
+        await using var observer = _b.Run(() => new MdnsRegistry());
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var env = new Dictionary<string, string> { ["MICRO_SERVER_TTL"] = "3s", ["MICRO_SERVER_INTERVAL"] = "1s" };
+
+        var created = FirstAsync(observer, "greeter", RegistryEventType.Create, cancel.Token);
+        var killed = Start(_a, "examples", "Greeter", "", env);
+        await created;
+        var gone = FirstAsync(observer, "greeter", RegistryEventType.Delete, cancel.Token);
+        var clock = Stopwatch.StartNew();
+        killed.Kill(); // SIGKILL: no goodbye
+        await gone;
+        var afterKill = clock.Elapsed;
+        Assert.InRange(afterKill, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3 + 1));
+
+        created = FirstAsync(observer, "greeter", RegistryEventType.Create, cancel.Token);
+        var stopped = Start(_a, "examples", "Greeter", "", env);
+        await created;
+        gone = FirstAsync(observer, "greeter", RegistryEventType.Delete, cancel.Token);
+        clock.Restart();
+        using (var term = Process.Start("kill", ["-TERM", stopped.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await term.WaitForExitAsync();
+        await gone;
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"a cleanly stopped node took {clock.Elapsed} to drop out");
+    }
+
+    internal static async Task<ServiceInfo> FirstAsync(IRegistry registry, string service, RegistryEventType type, CancellationToken cancellationToken)
+    {
+        await foreach (var change in registry.WatchAsync(service, cancellationToken))
+            if (change.Type == type) return change.Service;
+        throw new OperationCanceledException();
+    }
+
+    /// <summary>Runs a built project inside a namespace, with the user's environment minus Micro settings.</summary>
+    private Process Start(NetworkNamespace ns, string folder, string name, string arguments, Dictionary<string, string>? env = null)
+    {
+        var config = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Micro.slnx"))) root = Path.GetDirectoryName(root.TrimEnd('/'))!;
+        var dll = Path.Combine(root, folder, name, "bin", config, "net10.0", name + ".dll");
+        var info = new ProcessStartInfo("ip", $"netns exec {ns.Name} dotnet \"{dll}\" {arguments}") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("MICRO_", StringComparison.Ordinal)).ToList()) info.Environment.Remove(key);
+        foreach (var (key, value) in env ?? []) info.Environment[key] = value;
+        var process = Process.Start(info)!;
+        _processes.Add(process);
+        return process;
+    }
+
+    public void Dispose()
+    {
+        foreach (var process in _processes)
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            process.WaitForExit(5000);
+            process.Dispose();
+        }
+        _a.Dispose();
+        _b.Dispose();
+    }
+}
