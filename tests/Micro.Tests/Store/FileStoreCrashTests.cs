@@ -53,6 +53,9 @@ internal static class ChildProcess
         while (!File.Exists(Path.Combine(root, "Micro.slnx"))) root = Path.GetDirectoryName(root.TrimEnd('/'))!;
         var dll = Path.Combine(root, folder, name, "bin", config, "net10.0", name + ".dll");
         Assert.True(File.Exists(dll), $"{dll} is not built: build the solution first");
-        return Process.Start(new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var info = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}") { RedirectStandardOutput = true, RedirectStandardError = true };
+        // Children run in the host's namespace: never let them multicast mDNS there.
+        info.Environment["MICRO_REGISTRY"] = "memory";
+        return Process.Start(info)!;
     }
 }

@@ -41,6 +41,7 @@ internal sealed class MdnsTransport : IDisposable
     {
         lock (_sendGate)
         {
+            if (_disposed) return; // a packet being answered while the registry shuts down
             foreach (var (_, address) in Interfaces)
             {
                 _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, address.GetAddressBytes());
@@ -77,5 +78,14 @@ internal sealed class MdnsTransport : IDisposable
         return all.Where(x => x.Interface.NetworkInterfaceType == NetworkInterfaceType.Loopback).Select(x => (x.Interface.Name, x.Address!)).ToList();
     }
 
-    public void Dispose() => _socket.Dispose();
+    private bool _disposed;
+
+    public void Dispose()
+    {
+        lock (_sendGate)
+        {
+            _disposed = true;
+            _socket.Dispose();
+        }
+    }
 }
