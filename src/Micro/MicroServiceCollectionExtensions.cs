@@ -39,6 +39,7 @@ public static class MicroServiceCollectionExtensions
         services.AddSelectedPlugin<ISelector>("selector", defaultName: "random");
 
         services.AddMicroStore();
+        services.TryAddSingleton<Config.IMicroConfig>(sp => new Config.MicroConfig(sp.GetService<IConfiguration>() ?? new ConfigurationBuilder().Build()));
 
         services.TryAddSingleton(sp => ClientOptionsFrom(sp.GetService<IConfiguration>()));
         services.TryAddSingleton(sp => new MicroClient(
