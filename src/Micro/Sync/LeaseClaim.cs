@@ -1,0 +1,11 @@
+namespace Micro.Sync;
+
+/// <summary>
+/// One hold of a lease as a backend sees it: the key, the holder's unique value (compared on renew
+/// and release, so only this holder can touch it), and the fencing token the backend assigned.
+/// </summary>
+public sealed record LeaseClaim(string Key, string Value, long Token)
+{
+    /// <summary>Backend-specific extra, e.g. the etcd lease id.</summary>
+    public object? State { get; init; }
+}
