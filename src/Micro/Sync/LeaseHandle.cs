@@ -90,7 +90,7 @@ internal sealed class LeaseHandle : ILock, ILeadership
             attempt.CancelAfter(FromTimestamp(left));
             try
             {
-                if (!await _owner.RenewAsync(Claim, _ttl, attempt.Token).ConfigureAwait(false))
+                if (!await _owner.RenewHeldAsync(Claim, _ttl, attempt.Token).ConfigureAwait(false))
                 {
                     MarkLost();
                     return;

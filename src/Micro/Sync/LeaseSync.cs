@@ -28,7 +28,7 @@ public abstract class LeaseSync : ISync
     protected abstract ValueTask<LeaseClaim?> TryAcquireAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken);
 
     /// <summary>Extends the claim by its TTL if it is still this holder's; false when it is gone or someone else's.</summary>
-    protected internal abstract ValueTask<bool> RenewAsync(LeaseClaim claim, TimeSpan ttl, CancellationToken cancellationToken);
+    protected abstract ValueTask<bool> RenewAsync(LeaseClaim claim, TimeSpan ttl, CancellationToken cancellationToken);
 
     /// <summary>Deletes the claim if it is still this holder's (compare-and-delete); never someone else's.</summary>
     protected abstract ValueTask ReleaseAsync(LeaseClaim claim, CancellationToken cancellationToken);
@@ -135,6 +135,9 @@ public abstract class LeaseSync : ISync
             if (_released.TryRemove(handle.Claim.Key, out var waiters)) waiters.TrySetResult();
         }
     }
+
+    internal ValueTask<bool> RenewHeldAsync(LeaseClaim claim, TimeSpan ttl, CancellationToken cancellationToken) =>
+        RenewAsync(claim, ttl, cancellationToken);
 
     internal void Forget(LeaseHandle handle) => _handles.TryRemove(handle, out _);
 }

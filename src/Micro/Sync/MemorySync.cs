@@ -23,7 +23,7 @@ public sealed class MemorySync(TimeProvider? time = null) : LeaseSync(time)
         }
     }
 
-    protected internal override ValueTask<bool> RenewAsync(LeaseClaim claim, TimeSpan ttl, CancellationToken cancellationToken)
+    protected override ValueTask<bool> RenewAsync(LeaseClaim claim, TimeSpan ttl, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
