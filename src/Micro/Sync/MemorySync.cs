@@ -52,6 +52,12 @@ public sealed class MemorySync(TimeProvider? time = null) : LeaseSync(time)
         }
     }
 
+    /// <summary>When the lease on <paramref name="key"/> expires, or null when there is none (for tests).</summary>
+    public DateTimeOffset? ExpiresAt(string key)
+    {
+        lock (_gate) return _leases.TryGetValue(key, out var held) ? held.Expires : null;
+    }
+
     /// <summary>Deletes a lease behind its holder's back, as an operator or a partition would (for tests).</summary>
     public void Revoke(string key)
     {

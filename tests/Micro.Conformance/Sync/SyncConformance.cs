@@ -1,4 +1,5 @@
 using Micro.Sync;
+using Xunit;
 
 namespace Micro.Conformance.Sync;
 
