@@ -32,7 +32,7 @@ public abstract class SyncConformance : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         foreach (var sync in _created) await sync.DisposeAsync();
     }
