@@ -18,6 +18,11 @@ public sealed class EtcdSync : LeaseSync
     private readonly EtcdClient _client;
     private readonly bool _ownsClient;
     private readonly string _prefix;
+    // Leases granted for attempts that lost the race, reused by the next attempt: under contention
+    // every waiter would otherwise grant and revoke a lease (two Raft writes) per failed try.
+    private readonly System.Collections.Concurrent.ConcurrentBag<SpareLease> _spares = [];
+
+    private readonly record struct SpareLease(long Id, long Seconds, long GrantedAt);
 
     public EtcdSync(EtcdClient client, EtcdOptions? options = null, TimeProvider? time = null, bool ownsClient = false)
         : base(time)
@@ -38,22 +43,22 @@ public sealed class EtcdSync : LeaseSync
         var current = await _client.GetAsync(new RangeRequest { Key = etcdKey, CountOnly = true }, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (current.Count > 0) return null;
 
-        var lease = await _client.LeaseGrantAsync(new LeaseGrantRequest { TTL = (long)Math.Max(1, Math.Ceiling(ttl.TotalSeconds)) }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var lease = await TakeLeaseAsync(ttl, cancellationToken).ConfigureAwait(false);
         var txn = new TxnRequest();
         txn.Compare.Add(new Compare { Key = etcdKey, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
-        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = etcdKey, Value = ByteString.CopyFromUtf8(value), Lease = lease.ID } });
+        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = etcdKey, Value = ByteString.CopyFromUtf8(value), Lease = lease.Id } });
         try
         {
             var result = await _client.TransactionAsync(txn, cancellationToken: cancellationToken).ConfigureAwait(false);
             // The put's revision is the key's create revision: the fencing token.
-            if (result.Succeeded) return new LeaseClaim(key, value, result.Header.Revision) { State = lease.ID };
+            if (result.Succeeded) return new LeaseClaim(key, value, result.Header.Revision) { State = lease.Id, StartedAt = lease.GrantedAt };
         }
         catch (Exception)
         {
-            await RevokeQuietlyAsync(lease.ID).ConfigureAwait(false);
+            await RevokeQuietlyAsync(lease.Id).ConfigureAwait(false);
             throw;
         }
-        await RevokeQuietlyAsync(lease.ID).ConfigureAwait(false);
+        _spares.Add(lease); // nothing is attached to it: the next attempt can use it
         return null;
     }
 
@@ -93,10 +98,34 @@ public sealed class EtcdSync : LeaseSync
         return new LeaseClaim(key, kv.Value.ToStringUtf8(), kv.CreateRevision) { State = kv.Lease };
     }
 
-    protected override ValueTask DisposeCoreAsync()
+    protected override async ValueTask DisposeCoreAsync()
     {
+        while (_spares.TryTake(out var spare)) await RevokeQuietlyAsync(spare.Id).ConfigureAwait(false);
         if (_ownsClient) _client.Dispose();
-        return ValueTask.CompletedTask;
+    }
+
+    // A spare is used only while young (granted less than a quarter of its TTL ago); the hold's TTL counts
+    // from the grant (LeaseClaim.StartedAt), so the holder never believes in a lease etcd already dropped.
+    private async ValueTask<SpareLease> TakeLeaseAsync(TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var seconds = (long)Math.Max(1, Math.Ceiling(ttl.TotalSeconds));
+        var skipped = new List<SpareLease>();
+        try
+        {
+            while (_spares.TryTake(out var spare))
+            {
+                var age = Time.GetElapsedTime(spare.GrantedAt);
+                if (spare.Seconds == seconds && age < TimeSpan.FromSeconds(seconds) / 4) return spare;
+                if (age < TimeSpan.FromSeconds(spare.Seconds) / 4) skipped.Add(spare); // another TTL's: keep it
+            }
+        }
+        finally
+        {
+            foreach (var spare in skipped) _spares.Add(spare);
+        }
+        var grantedAt = Time.GetTimestamp();
+        var lease = await _client.LeaseGrantAsync(new LeaseGrantRequest { TTL = seconds }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return new SpareLease(lease.ID, seconds, grantedAt);
     }
 
     private async Task RevokeQuietlyAsync(long leaseId, CancellationToken cancellationToken = default)

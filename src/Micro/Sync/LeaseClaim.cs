@@ -8,4 +8,10 @@ public sealed record LeaseClaim(string Key, string Value, long Token)
 {
     /// <summary>Backend-specific extra, e.g. the etcd lease id.</summary>
     public object? State { get; init; }
+
+    /// <summary>
+    /// When the backend's lease started, as a <see cref="TimeProvider.GetTimestamp"/> value, if earlier
+    /// than the acquiring request (e.g. a reused etcd lease); the holder's TTL counts from here.
+    /// </summary>
+    public long? StartedAt { get; init; }
 }

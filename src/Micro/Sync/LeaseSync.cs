@@ -104,7 +104,7 @@ public abstract class LeaseSync : ISync
             var claim = await TryAcquireAsync(key, value, ttl, cancellationToken).ConfigureAwait(false);
             if (claim is not null)
             {
-                var handle = new LeaseHandle(this, id, candidate, claim, ttl, attempt);
+                var handle = new LeaseHandle(this, id, candidate, claim, ttl, Math.Min(attempt, claim.StartedAt ?? attempt));
                 _handles.TryAdd(handle, 0);
                 handle.Start();
                 return handle;
