@@ -39,9 +39,11 @@ public sealed class PostgresSync : LeaseSync
     {
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         // ON CONFLICT re-checks the WHERE on the latest row version under a row lock: two takers cannot both win.
+        // NOT EXISTS first: a waiter that sees a live lease writes nothing and takes no row lock.
         await using var command = _dataSource.CreateCommand($"""
             INSERT INTO {_table} AS l (id, holder, token, expires_at)
-            VALUES ($1, $2, 1, now() + $3)
+            SELECT $1, $2, 1, now() + $3
+            WHERE NOT EXISTS (SELECT 1 FROM {_table} WHERE id = $1 AND expires_at > now())
             ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, token = l.token + 1, expires_at = excluded.expires_at
             WHERE l.expires_at <= now()
             RETURNING token
