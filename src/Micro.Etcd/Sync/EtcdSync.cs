@@ -71,7 +71,14 @@ public sealed class EtcdSync : LeaseSync
         long remaining;
         try
         {
-            remaining = await answered.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            // A stream that fails or ends without an answer is a failed renewal, not a wait until the deadline.
+            var first = await Task.WhenAny(answered.Task, keepAlive).WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (first != answered.Task)
+            {
+                await keepAlive.ConfigureAwait(false);
+                if (!answered.Task.IsCompleted) throw new InvalidOperationException($"etcd ended the keep-alive of lease {leaseId} without an answer");
+            }
+            remaining = await answered.Task.ConfigureAwait(false);
         }
         finally
         {
