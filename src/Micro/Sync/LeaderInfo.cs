@@ -1,0 +1,4 @@
+namespace Micro.Sync;
+
+/// <summary>What an observer sees of the current leader of an election.</summary>
+public sealed record LeaderInfo(string Id, string Candidate, long FencingToken);

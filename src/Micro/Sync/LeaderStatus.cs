@@ -1,0 +1,8 @@
+namespace Micro.Sync;
+
+public enum LeaderStatus
+{
+    Leading,
+    Resigned,
+    Lost,
+}
