@@ -1,7 +1,5 @@
-using Micro.Plugins;
 using Micro.Postgres.Store;
-using Micro.Store;
-using Microsoft.Extensions.Configuration;
+using Micro.Postgres.Sync;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Micro.Postgres;
@@ -9,21 +7,9 @@ namespace Micro.Postgres;
 public static class PostgresServiceCollectionExtensions
 {
     /// <summary>
-    /// Makes "postgres" selectable by configuration: MICRO_STORE=postgres with
-    /// MICRO_STORE_ADDRESS=an Npgsql connection string.
+    /// Makes every PostgreSQL / CockroachDB plug-in selectable by configuration, without recompiling:
+    /// MICRO_STORE=postgres (MICRO_STORE_ADDRESS) and MICRO_SYNC=postgres (MICRO_SYNC_ADDRESS).
     /// </summary>
-    public static IServiceCollection AddMicroPostgres(this IServiceCollection services)
-    {
-        services.AddPlugin<IStore>("postgres", sp => new PostgresStore(
-            RequiredAddress(sp, "store"), sp.GetService<StoreOptions>(), sp.GetService<TimeProvider>()));
-        return services;
-    }
-
-    /// <summary>Uses PostgreSQL (or CockroachDB) as the store, whatever the configuration says.</summary>
-    public static IServiceCollection AddPostgresStore(this IServiceCollection services, string connectionString) =>
-        services.AddSingleton<IStore>(sp => new PostgresStore(connectionString, sp.GetService<StoreOptions>(), sp.GetService<TimeProvider>()));
-
-    internal static string RequiredAddress(IServiceProvider services, string kind) =>
-        MicroSettings.Address(services.GetRequiredService<IConfiguration>(), kind)
-        ?? throw new InvalidOperationException($"MICRO_{kind.ToUpperInvariant()}=postgres needs MICRO_{kind.ToUpperInvariant()}_ADDRESS (an Npgsql connection string)");
+    public static IServiceCollection AddMicroPostgres(this IServiceCollection services) =>
+        services.AddMicroPostgresStore().AddMicroPostgresSync();
 }

@@ -7,6 +7,7 @@ using Micro.Registry;
 using Micro.Registry.Mdns;
 using Micro.Selector;
 using Micro.Store;
+using Micro.Sync;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -39,6 +40,7 @@ public static class MicroServiceCollectionExtensions
         services.AddSelectedPlugin<ISelector>("selector", defaultName: "random");
 
         services.AddMicroStore();
+        services.AddMicroSync();
         services.TryAddSingleton<Config.IMicroConfig>(sp => new Config.MicroConfig(sp.GetService<IConfiguration>() ?? new ConfigurationBuilder().Build()));
 
         services.TryAddSingleton(sp => ClientOptionsFrom(sp.GetService<IConfiguration>()));

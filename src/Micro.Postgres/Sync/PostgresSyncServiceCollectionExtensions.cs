@@ -12,7 +12,7 @@ public static class PostgresSyncServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddMicroPostgresSync(this IServiceCollection services) =>
         services.AddPlugin<ISync>("postgres", sp => new PostgresSync(
-            PostgresServiceCollectionExtensions.RequiredAddress(sp, "sync"), time: sp.GetService<TimeProvider>()));
+            PostgresAddress.Required(sp, "sync"), time: sp.GetService<TimeProvider>()));
 
     /// <summary>Uses PostgreSQL (or CockroachDB) for locks and elections, whatever the configuration says.</summary>
     public static IServiceCollection AddPostgresSync(this IServiceCollection services, string connectionString) =>
