@@ -40,9 +40,13 @@ public abstract class StoreConformanceSuite : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
+    /// <summary>Removes what a test wrote to a shared server (the databases named <see cref="Database"/>...).</summary>
+    protected virtual Task DropDatabasesAsync(IReadOnlyList<string> databases) => Task.CompletedTask;
+
     public async Task DisposeAsync()
     {
         foreach (var store in _stores) await store.DisposeAsync();
+        await DropDatabasesAsync([Database, Database + "b"]);
     }
 
     private static StoreRecord Record(string key, string value, Dictionary<string, string>? metadata = null) =>
