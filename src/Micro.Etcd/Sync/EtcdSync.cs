@@ -43,7 +43,7 @@ public sealed class EtcdSync : LeaseSync
         var current = await _client.GetAsync(new RangeRequest { Key = etcdKey, CountOnly = true }, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (current.Count > 0) return null;
 
-        var lease = await TakeLeaseAsync(ttl, cancellationToken).ConfigureAwait(false);
+        var (lease, reused) = await TakeLeaseAsync(ttl, cancellationToken).ConfigureAwait(false);
         var txn = new TxnRequest();
         txn.Compare.Add(new Compare { Key = etcdKey, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
         txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = etcdKey, Value = ByteString.CopyFromUtf8(value), Lease = lease.Id } });
@@ -51,7 +51,11 @@ public sealed class EtcdSync : LeaseSync
         {
             var result = await _client.TransactionAsync(txn, cancellationToken: cancellationToken).ConfigureAwait(false);
             // The put's revision is the key's create revision: the fencing token.
-            if (result.Succeeded) return new LeaseClaim(key, value, result.Header.Revision) { State = lease.Id, StartedAt = lease.GrantedAt };
+            if (result.Succeeded) return new LeaseClaim(key, value, result.Header.Revision) { State = lease, StartedAt = lease.GrantedAt };
+        }
+        catch (Grpc.Core.RpcException e) when (reused && e.StatusCode == Grpc.Core.StatusCode.NotFound)
+        {
+            return null; // the spare lease was gone after all; the waiter retries with a fresh one
         }
         catch (Exception)
         {
@@ -64,7 +68,7 @@ public sealed class EtcdSync : LeaseSync
 
     protected override async ValueTask<bool> RenewAsync(LeaseClaim claim, TimeSpan ttl, CancellationToken cancellationToken)
     {
-        var leaseId = (long)claim.State!;
+        var leaseId = ((SpareLease)claim.State!).Id;
         var answered = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var stream = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var keepAlive = _client.LeaseKeepAlive(new LeaseKeepAliveRequest { ID = leaseId }, r => answered.TrySetResult(r.TTL), stream.Token, null);
@@ -93,16 +97,34 @@ public sealed class EtcdSync : LeaseSync
         return current.Kvs.Count == 1 && current.Kvs[0].CreateRevision == claim.Token && current.Kvs[0].Lease == leaseId;
     }
 
-    // Revoking our lease deletes only keys attached to it: never another holder's.
-    protected override async ValueTask ReleaseAsync(LeaseClaim claim, CancellationToken cancellationToken) =>
-        await RevokeQuietlyAsync((long)claim.State!, cancellationToken).ConfigureAwait(false);
+    // A short hold deletes its key (compare: still our create revision) and keeps the young lease for the
+    // next lock: one Raft write instead of a revoke plus a grant. Otherwise revoking our lease deletes
+    // only keys attached to it: never another holder's.
+    protected override async ValueTask ReleaseAsync(LeaseClaim claim, CancellationToken cancellationToken)
+    {
+        var lease = (SpareLease)claim.State!;
+        if (IsYoung(lease))
+        {
+            var etcdKey = ByteString.CopyFromUtf8(LeaseKey(claim.Key));
+            var txn = new TxnRequest();
+            txn.Compare.Add(new Compare { Key = etcdKey, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = claim.Token });
+            txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = etcdKey } });
+            var result = await _client.TransactionAsync(txn, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (result.Succeeded)
+            {
+                _spares.Add(lease);
+                return;
+            }
+        }
+        await RevokeQuietlyAsync(lease.Id, cancellationToken).ConfigureAwait(false);
+    }
 
     protected override async ValueTask<LeaseClaim?> ReadAsync(string key, CancellationToken cancellationToken)
     {
         var current = await _client.GetAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(LeaseKey(key)) }, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (current.Kvs.Count == 0) return null;
         var kv = current.Kvs[0];
-        return new LeaseClaim(key, kv.Value.ToStringUtf8(), kv.CreateRevision) { State = kv.Lease };
+        return new LeaseClaim(key, kv.Value.ToStringUtf8(), kv.CreateRevision) ;
     }
 
     protected override async ValueTask DisposeCoreAsync()
@@ -113,7 +135,9 @@ public sealed class EtcdSync : LeaseSync
 
     // A spare is used only while young (granted less than a quarter of its TTL ago); the hold's TTL counts
     // from the grant (LeaseClaim.StartedAt), so the holder never believes in a lease etcd already dropped.
-    private async ValueTask<SpareLease> TakeLeaseAsync(TimeSpan ttl, CancellationToken cancellationToken)
+    private bool IsYoung(SpareLease lease) => Time.GetElapsedTime(lease.GrantedAt) < TimeSpan.FromSeconds(lease.Seconds) / 4;
+
+    private async ValueTask<(SpareLease Lease, bool Reused)> TakeLeaseAsync(TimeSpan ttl, CancellationToken cancellationToken)
     {
         var seconds = (long)Math.Max(1, Math.Ceiling(ttl.TotalSeconds));
         var skipped = new List<SpareLease>();
@@ -121,9 +145,9 @@ public sealed class EtcdSync : LeaseSync
         {
             while (_spares.TryTake(out var spare))
             {
-                var age = Time.GetElapsedTime(spare.GrantedAt);
-                if (spare.Seconds == seconds && age < TimeSpan.FromSeconds(seconds) / 4) return spare;
-                if (age < TimeSpan.FromSeconds(spare.Seconds) / 4) skipped.Add(spare); // another TTL's: keep it
+                if (!IsYoung(spare)) continue; // etcd expires it by itself
+                if (spare.Seconds == seconds) return (spare, true);
+                skipped.Add(spare); // another TTL's: keep it
             }
         }
         finally
@@ -132,7 +156,7 @@ public sealed class EtcdSync : LeaseSync
         }
         var grantedAt = Time.GetTimestamp();
         var lease = await _client.LeaseGrantAsync(new LeaseGrantRequest { TTL = seconds }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new SpareLease(lease.ID, seconds, grantedAt);
+        return (new SpareLease(lease.ID, seconds, grantedAt), false);
     }
 
     private async Task RevokeQuietlyAsync(long leaseId, CancellationToken cancellationToken = default)

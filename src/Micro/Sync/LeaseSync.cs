@@ -95,6 +95,7 @@ public abstract class LeaseSync : ISync
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var started = Time.GetTimestamp();
+        var interval = RetryInterval;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -109,7 +110,10 @@ public abstract class LeaseSync : ISync
                 handle.Start();
                 return handle;
             }
-            var delay = TimeSpan.FromTicks(RetryInterval.Ticks / 2 + Random.Shared.NextInt64(RetryInterval.Ticks));
+            // Jittered, backing off to 4x the interval: many waiters still see a release within a few ms,
+            // without each of them hammering the server.
+            var delay = TimeSpan.FromTicks(interval.Ticks / 2 + Random.Shared.NextInt64(interval.Ticks));
+            interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 3 / 2, RetryInterval.Ticks * 4));
             if (wait is { } limit)
             {
                 var left = limit - Time.GetElapsedTime(started);

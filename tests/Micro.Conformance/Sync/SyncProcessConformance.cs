@@ -50,7 +50,7 @@ public abstract class SyncProcessConformance : IAsyncLifetime
         {
             foreach (var worker in workers)
             {
-                await worker.WaitForAsync("DONE", TimeSpan.FromSeconds(180));
+                await worker.WaitForAsync("DONE", TimeSpan.FromSeconds(300)); // generous: 16 processes on a shared 2-core machine
                 await worker.WaitForExitAsync(TimeSpan.FromSeconds(30));
                 Assert.Equal(0, worker.ExitCode);
             }
