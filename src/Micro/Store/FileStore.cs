@@ -33,37 +33,39 @@ public sealed class FileStore : IStore
     {
         StoreInput.CheckReadKey(key, options);
         var (db, table) = Open(options);
+        if (options is null or { Prefix: false, Suffix: false })
+        {
+            // The hot path: one key, a prepared statement, the key not decoded back from the row.
+            var (keyBytes, now) = (Encoding.UTF8.GetBytes(key), Now());
+            return await db.RunAsync(table, create: false, _ =>
+            {
+                var command = db.Prepared(Sql.For(table).Read, "@key", "@now");
+                command.Parameters[0].Value = keyBytes;
+                command.Parameters[1].Value = now;
+                using var reader = command.ExecuteReader();
+                return reader.Read() ? (IReadOnlyList<StoreRecord>)[ToRecord(reader, key)] : [];
+            }, cancellationToken).ConfigureAwait(false) ?? [];
+        }
         return await db.RunAsync(table, create: false, connection =>
         {
-            var exact = options is null or { Prefix: false, Suffix: false };
-            using var adHoc = exact ? null : connection.CreateCommand();
-            var command = adHoc ?? db.Prepared($"SELECT key, value, metadata, expiry, version FROM \"{table}\" WHERE key = @key AND (expiry IS NULL OR expiry > @now)", "@key", "@now");
-            if (exact)
-            {
-                command.Parameters[0].Value = Encoding.UTF8.GetBytes(key);
-                command.Parameters[1].Value = Now();
-            }
-            else
-            {
-                var where = Where(command, options!.Prefix ? key : null, options.Suffix ? key : null);
-                command.CommandText = $"SELECT key, value, metadata, expiry, version FROM \"{table}\" WHERE {where} ORDER BY key {Page(command, options.Offset, options.Limit)}";
-            }
+            using var command = connection.CreateCommand();
+            var where = Where(command, options.Prefix ? key : null, options.Suffix ? key : null);
+            command.CommandText = $"SELECT key, value, metadata, expiry, version FROM \"{table}\" WHERE {where} ORDER BY key {Page(command, options.Offset, options.Limit)}";
             var records = new List<StoreRecord>();
             using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                records.Add(new StoreRecord
-                {
-                    Key = Encoding.UTF8.GetString((byte[])reader[0]),
-                    Value = (byte[])reader[1],
-                    Metadata = StoreMetadata.Decode(reader.GetString(2)),
-                    Expiry = reader.IsDBNull(3) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
-                    Version = reader.GetInt64(4),
-                });
-            }
+            while (reader.Read()) records.Add(ToRecord(reader, null));
             return (IReadOnlyList<StoreRecord>)records;
         }, cancellationToken).ConfigureAwait(false) ?? [];
     }
+
+    private static StoreRecord ToRecord(SqliteDataReader reader, string? key) => new()
+    {
+        Key = key ?? Encoding.UTF8.GetString(reader.GetFieldValue<byte[]>(0)),
+        Value = reader.GetFieldValue<byte[]>(1),
+        Metadata = StoreMetadata.Decode(reader.GetString(2)),
+        Expiry = reader.IsDBNull(3) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
+        Version = reader.GetInt64(4),
+    };
 
     public async ValueTask<long> WriteAsync(StoreRecord record, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -77,11 +79,7 @@ public sealed class FileStore : IStore
             if (options?.IfVersion is not { } expected)
             {
                 // Last write wins: one statement, one commit.
-                var upsert = db.Prepared($"""
-                    INSERT INTO "{table}" (key, value, metadata, expiry, version) VALUES (@key, @value, @metadata, @expiry, 1)
-                    ON CONFLICT (key) DO UPDATE SET value = excluded.value, metadata = excluded.metadata, expiry = excluded.expiry, version = version + 1
-                    RETURNING version
-                    """, "@key", "@value", "@metadata", "@expiry");
+                var upsert = db.Prepared(Sql.For(table).Upsert, "@key", "@value", "@metadata", "@expiry");
                 upsert.Parameters[0].Value = key;
                 upsert.Parameters[1].Value = record.Value.ToArray();
                 upsert.Parameters[2].Value = metadata;
@@ -150,6 +148,20 @@ public sealed class FileStore : IStore
     }
 
     private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>The hot statements of one table, built once (not on every call).</summary>
+    private sealed record Sql(string Read, string Upsert)
+    {
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Sql> Tables = new(StringComparer.Ordinal);
+
+        public static Sql For(string table) => Tables.GetOrAdd(table, static t => new Sql(
+            $"SELECT key, value, metadata, expiry, version FROM \"{t}\" WHERE key = @key AND (expiry IS NULL OR expiry > @now)",
+            $"""
+            INSERT INTO "{t}" (key, value, metadata, expiry, version) VALUES (@key, @value, @metadata, @expiry, 1)
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value, metadata = excluded.metadata, expiry = excluded.expiry, version = version + 1
+            RETURNING version
+            """));
+    }
 
     /// <summary>Live records, and the prefix as a key range (uses the primary key) and suffix as a byte comparison.</summary>
     private string Where(SqliteCommand command, string? prefix, string? suffix)
@@ -233,9 +245,22 @@ public sealed class FileStore : IStore
             return command;
         }
 
-        public async Task<T?> RunAsync<T>(string table, bool create, Func<SqliteConnection, T> work, CancellationToken cancellationToken)
+        /// <summary>Runs <paramref name="work"/> when it is this caller's turn; without contention, synchronously.</summary>
+        public ValueTask<T?> RunAsync<T>(string table, bool create, Func<SqliteConnection, T> work, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!_turn.Wait(0)) return RunAfterWaitAsync(table, create, work, cancellationToken);
+            return new ValueTask<T?>(RunHoldingTurn(table, create, work));
+        }
+
+        private async ValueTask<T?> RunAfterWaitAsync<T>(string table, bool create, Func<SqliteConnection, T> work, CancellationToken cancellationToken)
         {
             await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return RunHoldingTurn(table, create, work);
+        }
+
+        private T? RunHoldingTurn<T>(string table, bool create, Func<SqliteConnection, T> work)
+        {
             try
             {
                 var connection = _connection ??= OpenConnection();

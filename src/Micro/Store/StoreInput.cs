@@ -72,9 +72,12 @@ public static class StoreInput
         return left[..l].SequenceCompareTo(right[..r]);
     });
 
+    private static readonly System.Buffers.SearchValues<char> NameCharacters =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+
     private static void CheckName(string name, string what)
     {
-        if (name.Length is 0 or > 63 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+        if (name.Length is 0 or > 63 || name.AsSpan().ContainsAnyExcept(NameCharacters))
             throw new StoreArgumentException(StoreArgumentException.InvalidName, 400, $"{what} name '{name}' must be 1-63 ASCII letters, digits, '_' or '-'");
     }
 }
