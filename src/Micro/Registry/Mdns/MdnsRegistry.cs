@@ -64,7 +64,8 @@ public sealed class MdnsRegistry : IRegistry, IAsyncDisposable
             var instance = InstanceName(node.Id);
             lock (_gate)
             {
-                if (!_local.ContainsKey(instance)) fresh.Add(single);
+                // New or changed records are announced twice (RFC 6762 §8.3, §8.4); a heartbeat once.
+                if (!_local.TryGetValue(instance, out var known) || !SameRecord(known.Service, single)) fresh.Add(single);
                 _local[instance] = (single, ttl);
             }
             Learn(instance, single, ttl);
@@ -77,7 +78,7 @@ public sealed class MdnsRegistry : IRegistry, IAsyncDisposable
                 foreach (var single in fresh)
                 {
                     var instance = InstanceName(single.Nodes[0].Id);
-                    lock (_gate) if (!_local.ContainsKey(instance)) continue;
+                    lock (_gate) if (!_local.TryGetValue(instance, out var current) || !ReferenceEquals(current.Service, single)) continue;
                     Send(Response(instance, single, ttl));
                 }
             }, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
