@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Everything a fresh machine needs for the tests and benchmarks: Debian packages for the real
+# Everything a fresh machine needs for the tests and benchmarks (scripts/test.sh runs it first): Debian packages for the real
 # servers and the mDNS peer, and the NuGet restore of the solution.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs=(etcd-server etcd-client redis-server postgresql avahi-daemon avahi-utils dbus iproute2 nghttp2-client curl)
+pkgs=(etcd-server etcd-client redis-server postgresql nats-server avahi-daemon avahi-utils dbus iproute2 nghttp2-client curl)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

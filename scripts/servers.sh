@@ -2,21 +2,24 @@
 # Installs (Debian packages) and starts/stops the real servers the plug-in tests talk to, all on
 # 127.0.0.1 in a private state folder. Idempotent: "start" on a running server is a no-op.
 #   scripts/servers.sh install            apt packages for every server
-#   scripts/servers.sh start [NAME...]    etcd redis postgres (default: all)
+#   scripts/servers.sh start [NAME...]    etcd redis postgres nats (default: all)
 #   scripts/servers.sh start-missing      starts those not running; prints their names
 #   scripts/servers.sh stop  [NAME...]
 #   scripts/servers.sh env                prints the addresses tests read
 # Addresses (override with the same env vars):
 #   MICRO_TEST_ETCD=127.0.0.1:23790  MICRO_TEST_REDIS=127.0.0.1:63790  MICRO_TEST_POSTGRES=Host=127.0.0.1;Port=54329;...
+#   MICRO_TEST_NATS=127.0.0.1:42220 (JetStream on)
 set -euo pipefail
 STATE=${MICRO_SERVERS_STATE:-/tmp/micro-servers}
-ETCD_PORT=23790; ETCD_PEER_PORT=23800; REDIS_PORT=63790; PG_PORT=54329
-ALL=(etcd redis postgres)
+ETCD_PORT=23790; ETCD_PEER_PORT=23800; REDIS_PORT=63790; PG_PORT=54329; NATS_PORT=42220
+ALL=(etcd redis postgres nats)
 mkdir -p "$STATE"
 
 install() {
   local need=()
   command -v etcd >/dev/null || need+=(etcd-server)
+  command -v etcdctl >/dev/null || need+=(etcd-client)
+  command -v nats-server >/dev/null || need+=(nats-server)
   command -v redis-server >/dev/null || need+=(redis-server)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
   if [ ${#need[@]} -gt 0 ]; then
@@ -64,10 +67,19 @@ start_postgres() {
   psql -h 127.0.0.1 -p $PG_PORT -U micro -d postgres -c 'create database micro_test' >/dev/null
 }
 
+start_nats() {
+  if [ -f "$STATE/nats.pid" ] && kill -0 "$(cat "$STATE/nats.pid")" 2>/dev/null; then return; fi
+  rm -rf "$STATE/nats-data"
+  nohup nats-server -a 127.0.0.1 -p $NATS_PORT -js -sd "$STATE/nats-data" -P "$STATE/nats.pid" >"$STATE/nats.log" 2>&1 &
+  wait_for nats bash -c "exec 3<>/dev/tcp/127.0.0.1/$NATS_PORT && head -c 4 <&3 | grep -q INFO"
+}
+
 running_etcd() { [ -f "$STATE/etcd.pid" ] && kill -0 "$(cat "$STATE/etcd.pid")" 2>/dev/null; }
 running_redis() { [ -f "$STATE/redis.pid" ] && kill -0 "$(cat "$STATE/redis.pid")" 2>/dev/null; }
 running_postgres() { [ -f "$STATE/pg-data/postmaster.pid" ] && kill -0 "$(head -1 "$STATE/pg-data/postmaster.pid")" 2>/dev/null; }
 
+running_nats() { [ -f "$STATE/nats.pid" ] && kill -0 "$(cat "$STATE/nats.pid")" 2>/dev/null; }
+stop_nats() { [ -f "$STATE/nats.pid" ] && kill "$(cat "$STATE/nats.pid")" 2>/dev/null; rm -f "$STATE/nats.pid"; }
 stop_etcd() { [ -f "$STATE/etcd.pid" ] && kill "$(cat "$STATE/etcd.pid")" 2>/dev/null; rm -f "$STATE/etcd.pid"; }
 stop_redis() { [ -f "$STATE/redis.pid" ] && kill "$(cat "$STATE/redis.pid")" 2>/dev/null; rm -f "$STATE/redis.pid"; }
 stop_postgres() {
@@ -87,6 +99,7 @@ case "$cmd" in
   env)
     echo "MICRO_TEST_ETCD=127.0.0.1:$ETCD_PORT"
     echo "MICRO_TEST_REDIS=127.0.0.1:$REDIS_PORT"
-    echo "MICRO_TEST_POSTGRES=Host=127.0.0.1;Port=$PG_PORT;Username=micro;Database=micro_test" ;;
-  *) echo "usage: scripts/servers.sh install|start|stop|env [etcd redis postgres]" >&2; exit 2 ;;
+    echo "MICRO_TEST_POSTGRES=Host=127.0.0.1;Port=$PG_PORT;Username=micro;Database=micro_test"
+    echo "MICRO_TEST_NATS=127.0.0.1:$NATS_PORT" ;;
+  *) echo "usage: scripts/servers.sh install|start|stop|env [etcd redis postgres nats]" >&2; exit 2 ;;
 esac

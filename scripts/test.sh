@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The project's test command (README): starts the real servers on 127.0.0.1, runs every test
-# project, stops the servers, and ends with one line "N passed, N failed" over all projects.
+# The project's test command (README): installs what a fresh Debian machine lacks (apt packages,
+# NuGet restore), starts the real servers on 127.0.0.1, runs every test project, stops the servers
+# it started, and ends with one line "N passed, N failed" over all projects.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+scripts/install.sh || { echo "test.sh: scripts/install.sh failed"; echo "0 passed, 1 failed"; exit 1; }
 # Stop afterwards only the servers this run started (a developer's own stay up).
 started=$(scripts/servers.sh start-missing) || { echo "0 passed, 1 failed"; exit 1; }
 eval "$(scripts/servers.sh env | sed 's/^/export /; s/=\(.*\)$/="\1"/')"
