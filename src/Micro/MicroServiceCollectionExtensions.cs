@@ -1,4 +1,5 @@
 using System.Globalization;
+using Micro.Broker;
 using Micro.Client;
 using Micro.Codec;
 using Micro.Middleware;
@@ -41,12 +42,14 @@ public static class MicroServiceCollectionExtensions
 
         services.AddMicroStore();
         services.AddMicroSync();
+        services.AddMicroBroker();
         services.TryAddSingleton<Config.IMicroConfig>(sp => new Config.MicroConfig(sp.GetService<IConfiguration>() ?? new ConfigurationBuilder().Build()));
 
         services.TryAddSingleton(sp => ClientOptionsFrom(sp.GetService<IConfiguration>()));
         services.TryAddSingleton(sp => new MicroClient(
             sp.GetRequiredService<IRegistry>(), sp.GetRequiredService<ISelector>(), sp.GetRequiredService<CodecRegistry>(),
-            sp.GetRequiredService<ClientOptions>(), sp.GetServices<IClientMiddleware>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<ClientOptions>(), sp.GetServices<IClientMiddleware>(), sp.GetRequiredService<TimeProvider>())
+        { Publisher = BrokerServiceCollectionExtensions.PublisherFor(sp) });
         services.TryAddSingleton<IMicroClient>(sp => sp.GetRequiredService<MicroClient>());
         return services;
     }

@@ -1,3 +1,5 @@
+using Micro.Broker;
+
 namespace Micro.Client;
 
 /// <summary>
@@ -26,4 +28,11 @@ public interface IMicroClient
     Task<IMicroStream<TRequest, TResponse>> StreamAsync<TRequest, TResponse>(string service, string endpoint,
         CallOptions? options = null, CancellationToken cancellationToken = default)
         where TRequest : class where TResponse : class;
+
+    /// <summary>
+    /// Publishes <paramref name="message"/> to <paramref name="topic"/> through the configured broker (MICRO_BROKER); completes
+    /// once the broker accepted it (durably for the HTTP outbox and JetStream).
+    /// </summary>
+    /// <exception cref="Errors.MicroException">400 illegal topic, 413 too large, 429 outbox full, 503 broker unreachable.</exception>
+    ValueTask PublishAsync<T>(string topic, T message, PublishOptions? options = null, CancellationToken cancellationToken = default);
 }

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Micro.Broker;
 using Micro.Client.Internal;
 using Micro.Codec;
 using Micro.Errors;
@@ -212,6 +213,13 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         StatusCode.Internal => e.Trailers.GetValue(GrpcErrorMapping.TrailerKey) is null && e.Status.DebugException is not null,
         _ => false,
     };
+
+    /// <summary>Encodes and publishes messages; set by <c>AddMicro</c> (the broker is opened on first publish).</summary>
+    public MessagePublisher? Publisher { get; set; }
+
+    public ValueTask PublishAsync<T>(string topic, T message, PublishOptions? options = null, CancellationToken cancellationToken = default) =>
+        (Publisher ?? throw new InvalidOperationException("this client has no broker: build it with services.AddMicro() or set Publisher"))
+            .PublishAsync(topic, message, options, cancellationToken);
 
     internal void OwnedBy(IAsyncDisposable owner) => _owner = owner;
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using Grpc.AspNetCore.Server.Model;
+using Micro.Broker;
+using Micro.Broker.Internal;
 using Micro.Hosting.Internal;
 using Micro.Middleware;
 using Micro.Plugins;
@@ -23,6 +25,7 @@ public sealed class MicroServiceBuilder
     private readonly WebApplicationBuilder _web;
     private readonly List<HandlerDescriptor> _handlers = [];
     private readonly List<IServerMiddleware> _middleware = [];
+    private readonly List<SubscriptionRegistration> _subscriptions = [];
 
     internal MicroServiceBuilder(string[] args, string name)
     {
@@ -32,6 +35,7 @@ public sealed class MicroServiceBuilder
         _web.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // A service's data lives in its own database unless configured otherwise.
         _web.Services.AddSingleton(sp => Store.StoreServiceCollectionExtensions.StoreOptionsFrom(sp.GetService<IConfiguration>(), name));
+        _web.Services.AddSingleton(new BrokerServiceName(name));
         _web.Services.AddMicro();
     }
 
@@ -97,6 +101,30 @@ public sealed class MicroServiceBuilder
         return this;
     }
 
+    /// <summary>
+    /// Handles messages of <paramref name="topic"/>. By default the service's replicas share them (group = service name);
+    /// <c>o =&gt; o.Broadcast = true</c> gives every replica every message. Returning acks; throwing retries with backoff,
+    /// then dead-letters to <c>&lt;topic&gt;.dlq</c>.
+    /// </summary>
+    public MicroServiceBuilder Subscribe<T>(string topic, Func<T, MessageContext, Task> handler, Action<SubscribeOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        TopicName.Validate(topic);
+        var options = new SubscribeOptions { Group = Name };
+        configure?.Invoke(options);
+        if (!options.Broadcast) TopicName.ValidateGroup(options.Group ?? Name);
+        _subscriptions.Add(new SubscriptionRegistration(topic, options, sp => MessageSubscriber.Create(handler, options,
+            sp.GetRequiredService<Codec.CodecRegistry>(), sp.GetServices<ISubscriberMiddleware>(), sp)));
+        return this;
+    }
+
+    /// <summary>Handles messages of <paramref name="topic"/> with a synchronous handler.</summary>
+    public MicroServiceBuilder Subscribe<T>(string topic, Action<T, MessageContext> handler, Action<SubscribeOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return Subscribe<T>(topic, (message, context) => { handler(message, context); return Task.CompletedTask; }, configure);
+    }
+
     private MicroServiceBuilder Add(HandlerDescriptor handler)
     {
         EndpointPath.For(Name, handler.Endpoint); // validates the name now, not at start-up
@@ -133,8 +161,12 @@ public sealed class MicroServiceBuilder
         var identity = new NodeIdentity(Name, options);
         _web.Services.AddSingleton(identity);
         _web.Services.AddHostedService<RegistrationService>();
+        var subscriptions = _subscriptions.ToArray();
+        if (subscriptions.Length > 0)
+            _web.Services.AddHostedService(sp => new SubscriptionService(sp.GetRequiredService<IBroker>(), identity, subscriptions, sp));
 
         var app = _web.Build();
+        app.UseMiddleware<Broker.Http.BrokerDeliveryMiddleware>();
         app.UseMiddleware<RequestRoutingMiddleware>();
         app.MapGrpcService<MicroGrpcService>();
         return new MicroApp(app, identity);

@@ -1,0 +1,28 @@
+namespace Micro.Broker;
+
+/// <summary>What a broker has done so far, for dashboards and tests. Thread-safe; values only grow except <see cref="Pending"/>.</summary>
+public sealed class BrokerCounters
+{
+    private long _published, _delivered, _redelivered, _deadLettered, _pending;
+
+    /// <summary>Messages accepted by <see cref="IBroker.PublishAsync"/>.</summary>
+    public long Published => Interlocked.Read(ref _published);
+
+    /// <summary>Deliveries acknowledged by a handler.</summary>
+    public long Delivered => Interlocked.Read(ref _delivered);
+
+    /// <summary>Deliveries made again: after a handler failure, a timeout, or an unreachable subscriber.</summary>
+    public long Redelivered => Interlocked.Read(ref _redelivered);
+
+    /// <summary>Messages moved to a dead-letter topic.</summary>
+    public long DeadLettered => Interlocked.Read(ref _deadLettered);
+
+    /// <summary>Deliveries accepted but not yet acknowledged (the HTTP broker's outbox; 0 where the server keeps them).</summary>
+    public long Pending => Interlocked.Read(ref _pending);
+
+    internal void OnPublished(long count = 1) => Interlocked.Add(ref _published, count);
+    internal void OnDelivered(long count = 1) => Interlocked.Add(ref _delivered, count);
+    internal void OnRedelivered(long count = 1) => Interlocked.Add(ref _redelivered, count);
+    internal void OnDeadLettered() => Interlocked.Increment(ref _deadLettered);
+    internal void AddPending(long delta) => Interlocked.Add(ref _pending, delta);
+}

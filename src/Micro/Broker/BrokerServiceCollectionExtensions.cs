@@ -1,0 +1,98 @@
+using Micro.Broker.Http;
+using Micro.Codec;
+using Micro.Middleware;
+using Micro.Plugins;
+using Micro.Registry;
+using Micro.Selector;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Micro.Broker;
+
+public static class BrokerServiceCollectionExtensions
+{
+    /// <summary>
+    /// The broker chosen by MICRO_BROKER: http (default: durable outbox, delivery over the service's own listener),
+    /// memory, or a plug-in's name (nats, nats-core after <c>AddNatsPlugins()</c>). Settings: <see cref="BrokerOptions"/>.
+    /// </summary>
+    public static IServiceCollection AddMicroBroker(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton(sp => OptionsFrom(sp, null));
+        services.AddPlugin<IBroker>("memory", sp => new MemoryBroker(sp.GetRequiredService<BrokerOptions>(), sp.GetService<TimeProvider>()));
+        services.AddPlugin<IBroker>("http", CreateHttpBroker);
+        services.TryAddSingleton<IBroker>(sp =>
+        {
+            var options = sp.GetRequiredService<BrokerOptions>();
+            var errors = options.Validate().ToList();
+            if (errors.Count > 0) throw new InvalidOperationException("invalid broker settings: " + string.Join("; ", errors));
+            return PluginServiceCollectionExtensions.Resolve<IBroker>(sp, "broker", options.Plugin ?? "http");
+        });
+        return services;
+    }
+
+    /// <summary>Uses the in-process broker whatever the configuration says (tests, single-process apps).</summary>
+    public static IServiceCollection UseMemoryBroker(this IServiceCollection services, Action<BrokerOptions>? configure = null) =>
+        services.UseBroker("memory", configure);
+
+    /// <summary>Uses the HTTP broker whatever the configuration says.</summary>
+    public static IServiceCollection UseHttpBroker(this IServiceCollection services, Action<BrokerOptions>? configure = null) =>
+        services.UseBroker("http", configure);
+
+    /// <summary>Forces the broker plug-in named <paramref name="plugin"/> and applies <paramref name="configure"/> to its options.</summary>
+    public static IServiceCollection UseBroker(this IServiceCollection services, string plugin, Action<BrokerOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.RemoveAll<BrokerOptions>();
+        services.AddSingleton(sp =>
+        {
+            var options = OptionsFrom(sp, null);
+            options.Plugin = plugin;
+            configure?.Invoke(options);
+            return options;
+        });
+        return services;
+    }
+
+    /// <summary>Adds a publish middleware; the first added is the outermost.</summary>
+    public static IServiceCollection AddPublishMiddleware(this IServiceCollection services, IPublishMiddleware middleware) =>
+        services.AddSingleton(middleware);
+
+    /// <summary>Adds a subscriber middleware for every subscription of the service; the first added is the outermost.</summary>
+    public static IServiceCollection AddSubscriberMiddleware(this IServiceCollection services, ISubscriberMiddleware middleware) =>
+        services.AddSingleton(middleware);
+
+    /// <summary>Options from configuration, defaulting the outbox to this service's data folder.</summary>
+    private static BrokerOptions OptionsFrom(IServiceProvider services, string? _)
+    {
+        var options = new BrokerOptions();
+        if (services.GetService<IConfiguration>() is { } configuration) options.Read(configuration);
+        return options;
+    }
+
+    /// <summary>The service name publishers and outboxes are known by ("micro-client" outside a service).</summary>
+    internal static string ServiceName(IServiceProvider services) => services.GetService<BrokerServiceName>()?.Name ?? "micro-client";
+
+    private static HttpBroker CreateHttpBroker(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<BrokerOptions>();
+        var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        var name = ServiceName(services);
+        IOutbox outbox = options.Outbox == "memory"
+            ? new MemoryOutbox()
+            : SqliteOutbox.Open(options.OutboxPath ?? Path.Combine("micro-data", name), "outbox");
+        return new HttpBroker(services.GetRequiredService<IRegistry>(), options, outbox,
+            services.GetService<ISelector>(), time, services.GetService<ILoggerFactory>()?.CreateLogger<HttpBroker>() ?? NullLogger<HttpBroker>.Instance);
+    }
+
+    /// <summary>The publisher behind <see cref="Client.IMicroClient.PublishAsync{T}"/>.</summary>
+    internal static MessagePublisher PublisherFor(IServiceProvider services) => new(
+        services.GetRequiredService<IBroker>, services.GetRequiredService<CodecRegistry>(), ServiceName(services),
+        services.GetServices<IPublishMiddleware>(), services.GetService<TimeProvider>());
+}
+
+/// <summary>The name of the service a container belongs to, for brokers (CloudEvents source, outbox folder).</summary>
+internal sealed record BrokerServiceName(string Name);

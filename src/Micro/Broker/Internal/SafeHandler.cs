@@ -1,0 +1,24 @@
+namespace Micro.Broker.Internal;
+
+/// <summary>Runs a broker handler so that an exception becomes a failed attempt instead of escaping into a delivery loop.</summary>
+internal static class SafeHandler
+{
+    public static async ValueTask<DeliveryOutcome> InvokeAsync(BrokerHandler handler, BrokerDelivery delivery, RetryPolicy policy, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await handler(delivery, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Unsubscribing or shutting down mid-handler: the message goes back, it did not fail.
+            return DeliveryOutcome.Retry(TimeSpan.Zero, "subscriber stopped");
+        }
+        catch (Exception e)
+        {
+            return DeliveryOutcome.Failed(policy, delivery.Attempt, Describe(e));
+        }
+    }
+
+    public static string Describe(Exception e) => e.GetType().Name + ": " + e.Message;
+}

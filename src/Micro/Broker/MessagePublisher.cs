@@ -1,0 +1,76 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using Micro.Codec;
+using Micro.Middleware;
+
+namespace Micro.Broker;
+
+/// <summary>
+/// Turns a typed publish into a <see cref="BrokerMessage"/>: body by the RPC codecs, CloudEvents headers
+/// (id, source, type, time, datacontenttype, specversion), <c>traceparent</c> of the current activity, the caller's
+/// metadata; then publish middleware, then the broker. Behind <see cref="Client.IMicroClient.PublishAsync{T}"/>.
+/// </summary>
+public sealed class MessagePublisher
+{
+    private readonly Func<IBroker> _broker;
+    private readonly CodecRegistry _codecs;
+    private readonly IPublishMiddleware[] _middleware;
+    private readonly TimeProvider _time;
+    private IBroker? _resolved;
+
+    /// <param name="broker">Resolved on first publish, so a client that never publishes never opens a broker.</param>
+    /// <param name="source">The CloudEvents source: the publishing service's name.</param>
+    public MessagePublisher(Func<IBroker> broker, CodecRegistry codecs, string source, IEnumerable<IPublishMiddleware>? middleware = null, TimeProvider? time = null)
+    {
+        _broker = broker ?? throw new ArgumentNullException(nameof(broker));
+        _codecs = codecs ?? throw new ArgumentNullException(nameof(codecs));
+        Source = source;
+        _middleware = middleware?.ToArray() ?? [];
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>The CloudEvents source of every message.</summary>
+    public string Source { get; }
+
+    public IBroker Broker => _resolved ??= _broker();
+
+    public ValueTask PublishAsync<T>(string topic, T message, PublishOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        TopicName.Validate(topic);
+        options ??= PublishOptions.Default;
+        var codec = options.ContentType is null ? _codecs.For<T>() : _codecs.Get(options.ContentType);
+        var body = new ArrayBufferWriter<byte>(256);
+        codec.Write(message, body);
+        var headers = new Dictionary<string, string>(8 + (options.Metadata?.Count ?? 0), StringComparer.Ordinal);
+        if (options.Metadata is not null)
+            foreach (var (key, value) in options.Metadata) headers[key.ToLowerInvariant()] = value;
+        headers[BrokerHeaders.Id] = options.Id ?? Guid.CreateVersion7().ToString();
+        headers[BrokerHeaders.Source] = Source;
+        headers[BrokerHeaders.Type] = TypeName<T>.Value;
+        headers[BrokerHeaders.Time] = _time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+        headers[BrokerHeaders.ContentType] = codec.ContentType;
+        headers[BrokerHeaders.SpecVersion] = "1.0";
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity) headers[BrokerHeaders.TraceParent] = activity.Id!;
+        var encoded = new BrokerMessage(topic, body.WrittenMemory, headers);
+        if (_middleware.Length == 0) return Broker.PublishAsync(encoded, cancellationToken);
+        return ThroughMiddlewareAsync(new PublishContext(encoded, message, options, cancellationToken));
+    }
+
+    private ValueTask ThroughMiddlewareAsync(PublishContext context)
+    {
+        PublishHandler next = c => Broker.PublishAsync(c.Message, c.CancellationToken);
+        for (var i = _middleware.Length - 1; i >= 0; i--)
+        {
+            var middleware = _middleware[i];
+            var inner = next;
+            next = c => middleware.InvokeAsync(c, inner);
+        }
+        return next(context);
+    }
+
+    private static class TypeName<T>
+    {
+        public static readonly string Value = typeof(T).FullName ?? typeof(T).Name;
+    }
+}

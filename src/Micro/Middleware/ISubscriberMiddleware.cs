@@ -1,0 +1,16 @@
+using Micro.Broker;
+
+namespace Micro.Middleware;
+
+/// <summary>The rest of the subscriber pipeline: the next middleware, and finally decoding and the handler.</summary>
+public delegate ValueTask MessageHandler(MessageContext context);
+
+/// <summary>
+/// Wraps every message a service's subscribers handle (auth, tracing, metrics), like <see cref="IServerMiddleware"/>
+/// for calls. The first added is the outermost. Throwing fails the attempt (retried with backoff);
+/// <see cref="MessageContext.DeadLetter"/> or <see cref="MessageContext.RetryLater"/> decide explicitly.
+/// </summary>
+public interface ISubscriberMiddleware
+{
+    ValueTask InvokeAsync(MessageContext context, MessageHandler next);
+}
