@@ -14,7 +14,8 @@ public sealed class MessageContext
         CancellationToken = cancellationToken;
     }
 
-    internal BrokerDelivery Delivery { get; }
+    /// <summary>The delivery: message, attempt number, group.</summary>
+    public BrokerDelivery Delivery { get; }
     internal SubscribeOptions Options { get; }
     internal DeliveryOutcome? Decision { get; set; }
 

@@ -56,8 +56,6 @@ public sealed partial class HttpBroker : IBroker
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
         })
         {
-            DefaultRequestVersion = HttpVersion.Version20,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
             Timeout = Timeout.InfiniteTimeSpan,
         };
         SubscriberId = "b" + Guid.NewGuid().ToString("N")[..12];
@@ -278,6 +276,9 @@ public sealed partial class HttpBroker : IBroker
         using var request = new HttpRequestMessage(HttpMethod.Post, "http://" + node.Address + DeliveryPath)
         {
             Content = new ReadOnlyMemoryContent(body.WrittenMemory),
+            // h2c with prior knowledge, like the RPC channel: the listener speaks HTTP/2 only.
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(DeliveryBatch.ContentType);
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
