@@ -20,9 +20,19 @@ public sealed class BrokerCounters
     /// <summary>Deliveries accepted but not yet acknowledged (the HTTP broker's outbox; 0 where the server keeps them).</summary>
     public long Pending => Interlocked.Read(ref _pending);
 
-    internal void OnPublished(long count = 1) => Interlocked.Add(ref _published, count);
-    internal void OnDelivered(long count = 1) => Interlocked.Add(ref _delivered, count);
-    internal void OnRedelivered(long count = 1) => Interlocked.Add(ref _redelivered, count);
-    internal void OnDeadLettered() => Interlocked.Increment(ref _deadLettered);
-    internal void AddPending(long delta) => Interlocked.Add(ref _pending, delta);
+    // For broker implementations.
+    /// <summary>Counts accepted publishes.</summary>
+    public void OnPublished(long count = 1) => Interlocked.Add(ref _published, count);
+
+    /// <summary>Counts acknowledged deliveries.</summary>
+    public void OnDelivered(long count = 1) => Interlocked.Add(ref _delivered, count);
+
+    /// <summary>Counts deliveries made again.</summary>
+    public void OnRedelivered(long count = 1) => Interlocked.Add(ref _redelivered, count);
+
+    /// <summary>Counts a dead letter.</summary>
+    public void OnDeadLettered() => Interlocked.Increment(ref _deadLettered);
+
+    /// <summary>Moves the pending count.</summary>
+    public void AddPending(long delta) => Interlocked.Add(ref _pending, delta);
 }

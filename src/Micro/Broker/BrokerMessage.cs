@@ -26,8 +26,8 @@ public sealed class BrokerMessage
     /// <summary>The CloudEvents <c>datacontenttype</c>: the codec of <see cref="Body"/>.</summary>
     public string? ContentType => Headers.GetValueOrDefault(BrokerHeaders.ContentType);
 
-    /// <summary>Approximate size on the wire, for limits.</summary>
-    internal int Size
+    /// <summary>Approximate size on the wire (body, topic, headers), which brokers compare with their limit.</summary>
+    public int Size
     {
         get
         {

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using Micro.Broker.Internal;
 using Micro.Errors;
 
 namespace Micro.Broker;

@@ -53,7 +53,7 @@ public static class MessageSubscriber
             }
             catch (Exception e)
             {
-                return DeliveryOutcome.Failed(options.Retry, delivery.Attempt, Internal.SafeHandler.Describe(e));
+                return DeliveryOutcome.Failed(options.Retry, delivery.Attempt, SafeHandler.Describe(e));
             }
             return context.Decision ?? DeliveryOutcome.Ack;
         };

@@ -22,6 +22,6 @@ public sealed class SubscribeOptions
     public TimeSpan AckWait { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The group as a broker uses it: the explicit group, or the broker's per-subscriber name when broadcasting.</summary>
-    internal string EffectiveGroup(string subscriberId) =>
+    public string EffectiveGroup(string subscriberId) =>
         Broadcast ? "broadcast-" + subscriberId : (string.IsNullOrEmpty(Group) ? throw new ArgumentException("a subscription needs a Group or Broadcast") : Group);
 }

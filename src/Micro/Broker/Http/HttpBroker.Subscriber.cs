@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using Micro.Broker.Internal;
 using Micro.Errors;
 using Micro.Registry;
 using Micro.Server.Internal;

@@ -1,8 +1,9 @@
-namespace Micro.Broker.Internal;
+namespace Micro.Broker;
 
-/// <summary>Runs a broker handler so that an exception becomes a failed attempt instead of escaping into a delivery loop.</summary>
-internal static class SafeHandler
+/// <summary>For broker implementations: runs a handler so that an exception becomes a failed attempt instead of escaping into a delivery loop.</summary>
+public static class SafeHandler
 {
+    /// <summary>The handler's outcome; an exception is a failed attempt under <paramref name="policy"/>, cancellation a plain retry.</summary>
     public static async ValueTask<DeliveryOutcome> InvokeAsync(BrokerHandler handler, BrokerDelivery delivery, RetryPolicy policy, CancellationToken cancellationToken)
     {
         try
@@ -20,5 +21,6 @@ internal static class SafeHandler
         }
     }
 
+    /// <summary>How a failure reads in a dead letter's reason.</summary>
     public static string Describe(Exception e) => e.GetType().Name + ": " + e.Message;
 }

@@ -1,0 +1,32 @@
+using Micro.Broker;
+using Micro.Nats.Broker;
+using Micro.Plugins;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Micro.Nats;
+
+public static class NatsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Makes the NATS brokers selectable by configuration, without recompiling: MICRO_BROKER=nats (JetStream,
+    /// at-least-once) or MICRO_BROKER=nats-core (at-most-once), with MICRO_BROKER_ADDRESS=nats://host:port.
+    /// </summary>
+    public static IServiceCollection AddNatsPlugins(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddPlugin<IBroker>("nats", sp => new NatsJetStreamBroker(sp.GetRequiredService<BrokerOptions>(), Logger(sp)));
+        services.AddPlugin<IBroker>("nats-core", sp => new NatsCoreBroker(sp.GetRequiredService<BrokerOptions>(), Logger(sp)));
+        return services;
+    }
+
+    /// <summary>Uses the JetStream broker whatever the configuration says; <paramref name="configure"/> sets e.g. the address.</summary>
+    public static IServiceCollection UseNatsBroker(this IServiceCollection services, Action<BrokerOptions>? configure = null) =>
+        services.AddNatsPlugins().UseBroker("nats", configure);
+
+    /// <summary>Uses core NATS (at-most-once) whatever the configuration says.</summary>
+    public static IServiceCollection UseNatsCoreBroker(this IServiceCollection services, Action<BrokerOptions>? configure = null) =>
+        services.AddNatsPlugins().UseBroker("nats-core", configure);
+
+    private static ILogger? Logger(IServiceProvider services) => services.GetService<ILoggerFactory>()?.CreateLogger("Micro.Nats");
+}

@@ -1,0 +1,20 @@
+using Micro.Broker;
+using Micro.Conformance;
+using Micro.Conformance.Broker;
+using Micro.Nats.Broker;
+
+namespace Micro.Nats.Tests.Broker;
+
+/// <summary>The broker conformance suite on JetStream (the shared server); each node its own connection, streams per run.</summary>
+public sealed class NatsJetStreamConformanceTests : BrokerConformanceSuite
+{
+    protected override Task<IBroker> CreateNodeAsync() =>
+        Task.FromResult<IBroker>(new NatsJetStreamBroker(new BrokerOptions { Address = TestServers.Nats, StreamPrefix = "MICROTEST_" }));
+}
+
+/// <summary>The suite on core NATS: at-most-once, but the same groups, broadcast, retries and dead letters while connected.</summary>
+public sealed class NatsCoreConformanceTests : BrokerConformanceSuite
+{
+    protected override Task<IBroker> CreateNodeAsync() =>
+        Task.FromResult<IBroker>(new NatsCoreBroker(new BrokerOptions { Address = TestServers.Nats }));
+}
