@@ -28,7 +28,8 @@ internal sealed class NatsJetStreamSubscription(NatsJetStreamBroker broker, stri
         {
             try
             {
-                var consume = new NatsJSConsumeOpts { MaxMsgs = Math.Max(64, concurrency * 64) };
+                // NATS.Net's default batch (1000) keeps the pipe full; the server spreads pulls of a group's consumers.
+                var consume = new NatsJSConsumeOpts { MaxMsgs = Math.Max(1000, concurrency * 64) };
                 await foreach (var msg in consumer.ConsumeAsync(Bytes, consume, cancellationToken).ConfigureAwait(false))
                 {
                     if (concurrency == 1)
