@@ -144,7 +144,7 @@ public sealed class MicroServiceBuilder
     {
         // Reachable by peers by default when discovery reaches beyond this process; loopback only with the
         // in-process registry.
-        var inProcess = string.Equals(MicroSettings.Plugin(configuration, "registry"), "memory", StringComparison.OrdinalIgnoreCase);
+        var inProcess = string.Equals(MicroSettings.GetPlugin(configuration, "registry"), "memory", StringComparison.OrdinalIgnoreCase);
         var options = new ServerOptions { Address = inProcess ? "127.0.0.1:0" : "0.0.0.0:0" };
         // --address on the command line, MICRO_SERVER_ADDRESS in the environment, Micro:Server:Address in files.
         var address = configuration["address"] ?? MicroSettings.Get(configuration, "server", "address");
