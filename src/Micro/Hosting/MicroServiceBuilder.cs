@@ -135,9 +135,19 @@ public sealed class MicroServiceBuilder
         _web.Services.AddHostedService<RegistrationService>();
 
         var app = _web.Build();
+        ThrowIfUnencodable(app.Services.GetRequiredService<Codec.CodecRegistry>());
         app.UseMiddleware<RequestRoutingMiddleware>();
         app.MapGrpcService<MicroGrpcService>();
         return new MicroApp(app, identity);
+    }
+
+    /// <summary>A handler type that no codec can encode is an error at start, not at its first call.</summary>
+    private void ThrowIfUnencodable(Codec.CodecRegistry codecs)
+    {
+        foreach (var handler in _handlers)
+            foreach (var type in (Type[])[handler.RequestType, handler.ResponseType])
+                if (!codecs.For(type).CanHandle(type))
+                    throw new InvalidOperationException($"endpoint {handler.Endpoint}: {Codec.JsonCodec.MissingTypeInfoMessage(type)}");
     }
 
     internal static ServerOptions ServerOptionsFrom(IConfiguration configuration)
