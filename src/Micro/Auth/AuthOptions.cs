@@ -56,7 +56,15 @@ public sealed class AuthOptions
     public static AuthOptions From(IConfiguration? configuration)
     {
         var o = new AuthOptions();
-        if (configuration is null) return o;
+        if (configuration is not null) o.Read(configuration);
+        return o;
+    }
+
+    /// <summary>Overwrites the properties that <paramref name="configuration"/> sets.</summary>
+    public void Read(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var o = this;
         o.Plugin = MicroSettings.Plugin(configuration, "auth") ?? o.Plugin;
         o.Id = MicroSettings.Get(configuration, "auth", "id") ?? o.Id;
         o.Secret = MicroSettings.Get(configuration, "auth", "secret") ?? o.Secret;
@@ -69,7 +77,6 @@ public sealed class AuthOptions
         o.KeyRotationInterval = Duration(configuration, "key_rotation_interval") ?? o.KeyRotationInterval;
         if (MicroSettings.Get(configuration, "auth", "max_token_size") is { } size)
             o.MaxTokenSize = int.Parse(size, System.Globalization.CultureInfo.InvariantCulture);
-        return o;
     }
 
     private static TimeSpan? Duration(IConfiguration configuration, string name) =>

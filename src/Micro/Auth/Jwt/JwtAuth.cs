@@ -422,6 +422,9 @@ public sealed partial class JwtAuth : IAuth
     /// <summary>Checks against the rules as last loaded (all denied before the first load).</summary>
     public AccessDecision Verify(Account? account, Resource resource) => (_rules ?? RuleSet.Empty).Verify(account, resource);
 
+    /// <summary>Whether rules and keys have been loaded once.</summary>
+    public bool IsReady => _loaded is { IsCompletedSuccessfully: true };
+
     /// <summary>Waits for the first load of rules and keys; middleware calls it before <see cref="Verify"/>.</summary>
     public ValueTask ReadyAsync(CancellationToken cancellationToken = default) => EnsureStartedAsync(cancellationToken);
 
