@@ -46,7 +46,7 @@ public sealed partial class JwtAuth : IAuth
     private volatile RuleSet? _rules;
     private volatile SigningKeySet _keys = SigningKeySet.Empty;
     private string _rulesFingerprint = "";
-    private long _lastReloadTicks;
+    private long _lastKidReloadTicks = long.MinValue / 2;
     private Task? _loaded;
     private Task? _refreshLoop;
 
@@ -115,7 +115,6 @@ public sealed partial class JwtAuth : IAuth
         await _reloadGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            Interlocked.Exchange(ref _lastReloadTicks, _time.GetUtcNow().UtcTicks);
             var rules = await _store.ReadAsync("", new ReadOptions { Prefix = true, Database = _options.Database, Table = RulesTable }, cancellationToken).ConfigureAwait(false);
             var fingerprint = string.Join(',', rules.Select(r => $"{r.Key}@{r.Version}"));
             if (_rules is null || fingerprint != _rulesFingerprint)
@@ -345,8 +344,9 @@ public sealed partial class JwtAuth : IAuth
     private bool ReloadAllowed()
     {
         var now = _time.GetUtcNow().UtcTicks;
-        var last = Interlocked.Read(ref _lastReloadTicks);
-        return now - last >= UnknownKidReloadPause.Ticks && Interlocked.CompareExchange(ref _lastReloadTicks, now, last) == last;
+        // Only reloads for unknown kids count: a flood of forged kids costs one store read a second.
+        var last = Interlocked.Read(ref _lastKidReloadTicks);
+        return now - last >= UnknownKidReloadPause.Ticks && Interlocked.CompareExchange(ref _lastKidReloadTicks, now, last) == last;
     }
 
     private TokenValidationParameters AccessParameters(string audience)
