@@ -20,7 +20,7 @@ public sealed partial class ServiceCredentials(IAuth auth, AuthOptions options, 
     private readonly SemaphoreSlim _identityGate = new(1, 1);
     private volatile AuthToken? _identity;
 
-    private sealed record Entry(string Header, DateTimeOffset RenewAt, DateTimeOffset Expiry);
+    private sealed record Entry(string Header, DateTimeOffset RenewAt);
 
     /// <summary>The account this process acts as: MICRO_AUTH_ID when set, otherwise the service name.</summary>
     public string AccountId => options.Id ?? name;
@@ -31,7 +31,9 @@ public sealed partial class ServiceCredentials(IAuth auth, AuthOptions options, 
     public ValueTask<string?> GetAuthorizationAsync(string service, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(service);
-        if (_tokens.TryGetValue(service, out var entry) && entry.Expiry > _time.GetUtcNow()) return ValueTask.FromResult<string?>(entry.Header);
+        // Past two-thirds of its life a token is renewed before use (the background renewal normally got
+        // there first): one that expires on the wire would be refused.
+        if (_tokens.TryGetValue(service, out var entry) && entry.RenewAt > _time.GetUtcNow()) return ValueTask.FromResult<string?>(entry.Header);
         return MintAsync(service, cancellationToken);
     }
 
@@ -40,7 +42,7 @@ public sealed partial class ServiceCredentials(IAuth auth, AuthOptions options, 
         var identity = await SignInAsync(cancellationToken).ConfigureAwait(false);
         var token = await auth.TokenAsync(TokenRequest.FromRefreshToken(identity.RefreshToken, service), cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
-        var entry = new Entry(BearerToken.Format(token.AccessToken), now + (token.Expiry - now) * 2 / 3, token.Expiry);
+        var entry = new Entry(BearerToken.Format(token.AccessToken), now + (token.Expiry - now) * 2 / 3);
         // Callers are the services this one talks to (few); the cap only bounds a process calling
         // arbitrary names.
         if (_tokens.Count > 4096) _tokens.Clear();
