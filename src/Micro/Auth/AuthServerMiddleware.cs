@@ -41,12 +41,14 @@ public sealed partial class AuthServerMiddleware(IAuth auth, AuthOptions options
     /// <summary>The caller's account; null for a caller without a token. Throws 401 for a bad header or token.</summary>
     internal ValueTask<Account?> Authenticate(string? header, string audience, CancellationToken cancellationToken)
     {
-        if (!BearerToken.TryParse(header, options.MaxTokenSize, out var token))
+        if (!BearerToken.TryParse(header, options.MaxTokenSize, out ReadOnlySpan<char> span))
         {
             Log.MalformedHeader(logger, audience);
             throw JwtAuth.Unauthorized("malformed authorization header: expected 'Bearer <token>'");
         }
-        if (token is null) return ValueTask.FromResult<Account?>(null);
+        if (span.IsEmpty) return ValueTask.FromResult<Account?>(null);
+        if (auth is JwtAuth jwt && jwt.TryGetCached(span, audience, out var cached)) return ValueTask.FromResult<Account?>(cached);
+        var token = span.ToString();
         var inspected = auth.InspectAsync(token, audience, cancellationToken);
         return inspected.IsCompletedSuccessfully ? ValueTask.FromResult<Account?>(inspected.Result) : Await(inspected);
 
@@ -56,8 +58,11 @@ public sealed partial class AuthServerMiddleware(IAuth auth, AuthOptions options
     private void Authorize(Account? account, ServerCall call)
     {
         var context = call.Context;
-        var resource = Resource.Service(context.Service, context.Endpoint);
-        Check(account, resource);
+        var granted = auth is JwtAuth jwt
+            ? jwt.CurrentRules.IsGranted(account, Resource.ServiceType, context.Service, context.Endpoint)
+            : auth.Verify(account, Resource.Service(context.Service, context.Endpoint)).Granted;
+        if (!granted)
+            Check(account, Resource.Service(context.Service, context.Endpoint)); // throws, explaining why
         context.Account = account;
     }
 

@@ -29,11 +29,20 @@ public static class BearerToken
     public static bool TryParse(string? header, int maxLength, out string? token)
     {
         token = null;
+        if (!TryParse(header, maxLength, out ReadOnlySpan<char> value)) return false;
+        if (!value.IsEmpty) token = header![Prefix.Length..];
+        return true;
+    }
+
+    /// <summary>As <see cref="TryParse(string?, int, out string?)"/>, without copying the token (empty = no header).</summary>
+    public static bool TryParse(string? header, int maxLength, out ReadOnlySpan<char> token)
+    {
+        token = default;
         if (header is null || header.Length == 0) return true;
         if (header.Length > maxLength + Prefix.Length || !header.StartsWith(Prefix, StringComparison.Ordinal)) return false;
         var value = header.AsSpan(Prefix.Length);
         if (value.Length == 0 || value.ContainsAnyExcept(TokenCharacters)) return false;
-        token = header[Prefix.Length..];
+        token = value;
         return true;
     }
 }

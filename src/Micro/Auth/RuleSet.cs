@@ -15,7 +15,7 @@ public sealed class RuleSet
     private const int MaxCachedResources = 4096;
 
     private readonly Rule[] _ordered;
-    private readonly ConcurrentDictionary<Resource, Rule[]> _candidates = new();
+    private readonly ConcurrentDictionary<(string Type, string Name, string Endpoint), Rule[]> _candidates = new();
 
     /// <summary>No rules: everything is denied.</summary>
     public static readonly RuleSet Empty = new([]);
@@ -50,11 +50,22 @@ public sealed class RuleSet
         return new AccessDecision(false, null);
     }
 
-    private Rule[] CandidatesFor(Resource resource)
+    /// <summary><see cref="Verify"/> without the explanation or an allocation: the per-call check.</summary>
+    public bool IsGranted(Account? account, string type, string name, string endpoint)
     {
-        if (_candidates.TryGetValue(resource, out var cached)) return cached;
+        foreach (var rule in CandidatesFor(type, name, endpoint))
+            if (AppliesTo(rule.Scope, account)) return rule.Access == Access.Granted;
+        return false;
+    }
+
+    private Rule[] CandidatesFor(Resource resource) => CandidatesFor(resource.Type, resource.Name, resource.Endpoint);
+
+    private Rule[] CandidatesFor(string type, string name, string endpoint)
+    {
+        if (_candidates.TryGetValue((type, name, endpoint), out var cached)) return cached;
+        var resource = new Resource(type, name, endpoint);
         var candidates = Array.FindAll(_ordered, r => Matches(r.Resource, resource));
-        if (_candidates.Count < MaxCachedResources) _candidates.TryAdd(resource, candidates);
+        if (_candidates.Count < MaxCachedResources) _candidates.TryAdd((type, name, endpoint), candidates);
         return candidates;
     }
 

@@ -40,8 +40,12 @@ public class RuleTests
     [MemberData(nameof(GoMicroCases))]
     public void Go_micro_rule_cases(string name, Rule[] rules, Account? account, Resource resource, bool granted)
     {
-        var decision = new RuleSet(rules).Verify(account, resource);
+        var set = new RuleSet(rules);
+        var decision = set.Verify(account, resource);
         Assert.True(decision.Granted == granted, $"{name}: {decision.Explain(resource, account)}");
+        // The per-call check the middleware uses agrees, twice (the second time from the compiled candidates).
+        Assert.Equal(granted, set.IsGranted(account, resource.Type, resource.Name, resource.Endpoint));
+        Assert.Equal(granted, set.IsGranted(account, resource.Type, resource.Name, resource.Endpoint));
     }
 
     [Fact]

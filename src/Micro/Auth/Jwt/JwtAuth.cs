@@ -299,7 +299,6 @@ public sealed partial class JwtAuth : IAuth
             Claims = new Dictionary<string, object>
             {
                 [JwtRegisteredClaimNames.Sub] = account.Id,
-                [JwtRegisteredClaimNames.Jti] = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(12)),
                 ["scope"] = string.Join(' ', account.Scopes),
                 ["acct"] = account.Type,
             },
@@ -316,6 +315,13 @@ public sealed partial class JwtAuth : IAuth
         var key = TokenCache.Key(accessToken, audience);
         if (_cache.TryGet(key, out var cached)) return ValueTask.FromResult(cached);
         return ValidateAsync(accessToken, audience, key, cancellationToken);
+    }
+
+    /// <summary>The hot path: a token validated before and not yet expired, looked up without copying it out of the header.</summary>
+    internal bool TryGetCached(ReadOnlySpan<char> token, string audience, out Account account)
+    {
+        account = null!;
+        return token.Length <= _options.MaxTokenSize && _cache.TryGet(TokenCache.Key(token, audience), out account);
     }
 
     private async ValueTask<Account> ValidateAsync(string token, string audience, UInt128 cacheKey, CancellationToken cancellationToken)
@@ -421,6 +427,9 @@ public sealed partial class JwtAuth : IAuth
 
     /// <summary>Checks against the rules as last loaded (all denied before the first load).</summary>
     public AccessDecision Verify(Account? account, Resource resource) => (_rules ?? RuleSet.Empty).Verify(account, resource);
+
+    /// <summary>The compiled rules as last loaded.</summary>
+    internal RuleSet CurrentRules => _rules ?? RuleSet.Empty;
 
     /// <summary>Whether rules and keys have been loaded once.</summary>
     public bool IsReady => _loaded is { IsCompletedSuccessfully: true };

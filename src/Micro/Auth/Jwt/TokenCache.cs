@@ -19,7 +19,7 @@ internal sealed class TokenCache(int capacity, TimeProvider time)
 
     public int Count => _entries.Count;
 
-    public static UInt128 Key(string token, string audience)
+    public static UInt128 Key(ReadOnlySpan<char> token, string audience)
     {
         var length = Encoding.UTF8.GetMaxByteCount(token.Length + audience.Length + 1);
         byte[]? rented = null;
