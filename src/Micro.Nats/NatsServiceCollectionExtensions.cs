@@ -3,6 +3,7 @@ using Micro.Nats.Broker;
 using Micro.Plugins;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Micro.Nats;
 
@@ -15,8 +16,9 @@ public static class NatsServiceCollectionExtensions
     public static IServiceCollection AddNatsPlugins(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddPlugin<IBroker>("nats", sp => new NatsJetStreamBroker(sp.GetRequiredService<BrokerOptions>(), Logger(sp)));
-        services.AddPlugin<IBroker>("nats-core", sp => new NatsCoreBroker(sp.GetRequiredService<BrokerOptions>(), Logger(sp)));
+        services.AddSingleton<IValidateOptions<BrokerOptions>, NatsAddressValidator>();
+        services.AddPlugin<IBroker>("nats", sp => new NatsJetStreamBroker(BrokerServiceCollectionExtensions.Options(sp), Logger(sp)));
+        services.AddPlugin<IBroker>("nats-core", sp => new NatsCoreBroker(BrokerServiceCollectionExtensions.Options(sp), Logger(sp)));
         return services;
     }
 
@@ -29,4 +31,13 @@ public static class NatsServiceCollectionExtensions
         services.AddNatsPlugins().UseBroker("nats-core", configure);
 
     private static ILogger? Logger(IServiceProvider services) => services.GetService<ILoggerFactory>()?.CreateLogger("Micro.Nats");
+
+    /// <summary>A NATS broker picked without an address fails at start, naming the setting (no silent localhost default).</summary>
+    private sealed class NatsAddressValidator : IValidateOptions<BrokerOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, BrokerOptions options) =>
+            options.Plugin is "nats" or "nats-core" && string.IsNullOrWhiteSpace(options.Address)
+                ? ValidateOptionsResult.Fail($"MICRO_BROKER={options.Plugin} needs the NATS server's address: set MICRO_BROKER_ADDRESS or Micro:Broker:Address (e.g. nats://127.0.0.1:4222)")
+                : ValidateOptionsResult.Success;
+    }
 }

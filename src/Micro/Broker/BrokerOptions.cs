@@ -1,13 +1,9 @@
-using System.Globalization;
-using Micro.Plugins;
-using Microsoft.Extensions.Configuration;
-
 namespace Micro.Broker;
 
 /// <summary>
 /// Broker settings, bound from <c>Micro:Broker:*</c> or <c>MICRO_BROKER_*</c> (e.g. <c>MICRO_BROKER=nats MICRO_BROKER_ADDRESS=nats://127.0.0.1:4222</c>).
 /// </summary>
-public sealed class BrokerOptions
+public sealed class BrokerOptions : IPluginOptions
 {
     /// <summary>Which broker: http (default), memory, or a plug-in's name (nats, nats-core). MICRO_BROKER.</summary>
     public string? Plugin { get; set; }
@@ -45,23 +41,20 @@ public sealed class BrokerOptions
     /// <summary>NATS JetStream: prefix of stream names; the stream of topic a.b.c is &lt;prefix&gt;a. Default MICRO_.</summary>
     public string StreamPrefix { get; set; } = "MICRO_";
 
-    /// <summary>Reads Micro:Broker:* / MICRO_BROKER_* over the current values.</summary>
-    public void Read(IConfiguration configuration)
+    void IMicroOptions.Read(MicroSettings settings)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
-        string? Get(string name) => MicroSettings.Get(configuration, "broker", name);
-        Plugin = MicroSettings.Plugin(configuration, "broker") ?? Plugin;
-        Address = MicroSettings.Address(configuration, "broker") ?? Address;
-        if (Get("max_message_size") is { } max) MaxMessageSize = int.Parse(max, CultureInfo.InvariantCulture);
-        Outbox = Get("outbox") ?? Outbox;
-        OutboxPath = Get("outbox_path") ?? OutboxPath;
-        if (Get("max_pending") is { } pending) MaxPending = int.Parse(pending, CultureInfo.InvariantCulture);
-        if (Get("batch_size") is { } batch) BatchSize = int.Parse(batch, CultureInfo.InvariantCulture);
-        if (Get("delivery_timeout") is { } timeout) DeliveryTimeout = MicroServiceCollectionExtensions.ParseDuration(timeout);
-        if (Get("unrouted_ttl") is { } unrouted) UnroutedTtl = MicroServiceCollectionExtensions.ParseDuration(unrouted);
-        if (Get("group_retention") is { } retention) GroupRetention = MicroServiceCollectionExtensions.ParseDuration(retention);
-        if (Get("register_ttl") is { } ttl) RegisterTtl = MicroServiceCollectionExtensions.ParseDuration(ttl);
-        StreamPrefix = Get("stream_prefix") ?? StreamPrefix;
+        Plugin = settings.Plugin ?? Plugin;
+        Address = settings.String(nameof(Address)) ?? Address;
+        MaxMessageSize = settings.Int32(nameof(MaxMessageSize)) ?? MaxMessageSize;
+        Outbox = settings.String(nameof(Outbox)) ?? Outbox;
+        OutboxPath = settings.String(nameof(OutboxPath)) ?? OutboxPath;
+        MaxPending = settings.Int32(nameof(MaxPending)) ?? MaxPending;
+        BatchSize = settings.Int32(nameof(BatchSize)) ?? BatchSize;
+        DeliveryTimeout = settings.Duration(nameof(DeliveryTimeout)) ?? DeliveryTimeout;
+        UnroutedTtl = settings.Duration(nameof(UnroutedTtl)) ?? UnroutedTtl;
+        GroupRetention = settings.Duration(nameof(GroupRetention)) ?? GroupRetention;
+        RegisterTtl = settings.Duration(nameof(RegisterTtl)) ?? RegisterTtl;
+        StreamPrefix = settings.String(nameof(StreamPrefix)) ?? StreamPrefix;
     }
 
     /// <summary>Problems with the settings; start-up fails with them.</summary>
@@ -72,5 +65,7 @@ public sealed class BrokerOptions
         if (BatchSize is < 1 or > 10_000) yield return "Micro:Broker:BatchSize must be between 1 and 10000";
         if (Outbox is not ("file" or "memory")) yield return "Micro:Broker:Outbox must be file or memory";
         if (DeliveryTimeout <= TimeSpan.Zero) yield return "Micro:Broker:DeliveryTimeout must be positive";
+        if (RegisterTtl < TimeSpan.FromSeconds(1)) yield return "Micro:Broker:RegisterTtl must be at least 1s";
+        if (string.IsNullOrWhiteSpace(StreamPrefix) || StreamPrefix.AsSpan().IndexOfAny(". *>") >= 0) yield return "Micro:Broker:StreamPrefix must be a non-empty NATS stream name prefix (no '.', ' ', '*', '>')";
     }
 }

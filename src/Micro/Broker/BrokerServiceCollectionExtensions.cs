@@ -4,7 +4,7 @@ using Micro.Middleware;
 using Micro.Plugins;
 using Micro.Registry;
 using Micro.Selector;
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -21,16 +21,9 @@ public static class BrokerServiceCollectionExtensions
     public static IServiceCollection AddMicroBroker(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.TryAddSingleton(sp => OptionsFrom(sp, null));
-        services.AddPlugin<IBroker>("memory", sp => new MemoryBroker(sp.GetRequiredService<BrokerOptions>(), sp.GetService<TimeProvider>()));
+        services.AddPlugin<IBroker>("memory", sp => new MemoryBroker(Options(sp), sp.GetService<TimeProvider>()));
         services.AddPlugin<IBroker>("http", CreateHttpBroker);
-        services.TryAddSingleton<IBroker>(sp =>
-        {
-            var options = sp.GetRequiredService<BrokerOptions>();
-            var errors = options.Validate().ToList();
-            if (errors.Count > 0) throw new InvalidOperationException("invalid broker settings: " + string.Join("; ", errors));
-            return PluginServiceCollectionExtensions.Resolve<IBroker>(sp, "broker", options.Plugin ?? "http");
-        });
+        services.AddSelectedPlugin<IBroker, BrokerOptions>("Broker", defaultName: "http");
         return services;
     }
 
@@ -43,19 +36,11 @@ public static class BrokerServiceCollectionExtensions
         services.UseBroker("http", configure);
 
     /// <summary>Forces the broker plug-in named <paramref name="plugin"/> and applies <paramref name="configure"/> to its options.</summary>
-    public static IServiceCollection UseBroker(this IServiceCollection services, string plugin, Action<BrokerOptions>? configure = null)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        services.RemoveAll<BrokerOptions>();
-        services.AddSingleton(sp =>
-        {
-            var options = OptionsFrom(sp, null);
-            options.Plugin = plugin;
-            configure?.Invoke(options);
-            return options;
-        });
-        return services;
-    }
+    public static IServiceCollection UseBroker(this IServiceCollection services, string plugin, Action<BrokerOptions>? configure = null) =>
+        services.UsePlugin("Broker", plugin, configure);
+
+    /// <summary>The broker options as configured (configuration, then code).</summary>
+    public static BrokerOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<BrokerOptions>>().Value;
 
     /// <summary>Adds a publish middleware; the first added is the outermost.</summary>
     public static IServiceCollection AddPublishMiddleware(this IServiceCollection services, IPublishMiddleware middleware) =>
@@ -65,20 +50,12 @@ public static class BrokerServiceCollectionExtensions
     public static IServiceCollection AddSubscriberMiddleware(this IServiceCollection services, ISubscriberMiddleware middleware) =>
         services.AddSingleton(middleware);
 
-    /// <summary>Options from configuration, defaulting the outbox to this service's data folder.</summary>
-    private static BrokerOptions OptionsFrom(IServiceProvider services, string? _)
-    {
-        var options = new BrokerOptions();
-        if (services.GetService<IConfiguration>() is { } configuration) options.Read(configuration);
-        return options;
-    }
-
     /// <summary>The service name publishers and outboxes are known by ("micro-client" outside a service).</summary>
     internal static string ServiceName(IServiceProvider services) => services.GetService<BrokerServiceName>()?.Name ?? "micro-client";
 
     private static HttpBroker CreateHttpBroker(IServiceProvider services)
     {
-        var options = services.GetRequiredService<BrokerOptions>();
+        var options = Options(services);
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         var name = ServiceName(services);
         IOutbox outbox = options.Outbox == "memory"
