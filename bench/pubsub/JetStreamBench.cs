@@ -23,7 +23,7 @@ public static class JetStreamBench
         var options = new BrokerOptions { Address = address, StreamPrefix = "MICROBENCH_" };
         await using var publisherBroker = new NatsJetStreamBroker(options);
         await using var subscriberBroker = new NatsJetStreamBroker(options);
-        var codecs = new CodecRegistry();
+        var codecs = BenchJson.Codecs();
         var latencies = new Latencies(count);
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var handled = 0;
@@ -67,7 +67,7 @@ public static class JetStreamBench
         await publisherJs.CreateStreamAsync(new StreamConfig(stream, [run, run + ".>"]) { Storage = StreamConfigStorage.File });
         var consumer = await subscriberJs.CreateOrUpdateConsumerAsync(stream, new ConsumerConfig("bench") { DurableName = "bench", FilterSubject = topic, AckPolicy = ConsumerConfigAckPolicy.Explicit });
         var latencies = new Latencies(count);
-        var codecs = new CodecRegistry();
+        var codecs = BenchJson.Codecs();
         using var stop = new CancellationTokenSource();
         var consume = Task.Run(async () =>
         {

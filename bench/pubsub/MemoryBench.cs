@@ -37,7 +37,7 @@ public static class MemoryBench
     public static async Task<Result> RunTypedAsync(int count)
     {
         await using var broker = new MemoryBroker();
-        var codecs = new CodecRegistry();
+        var codecs = BenchJson.Codecs();
         var latencies = new Latencies(count);
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var handled = 0;
@@ -61,3 +61,10 @@ public static class MemoryBench
 
 /// <summary>The typed message of the typed rounds.</summary>
 public sealed record Tick(long Ticks, int Index, string Text);
+
+/// <summary>Source-generated JSON for <see cref="Tick"/>.</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(Tick))]
+public sealed partial class BenchJson : System.Text.Json.Serialization.JsonSerializerContext
+{
+    public static CodecRegistry Codecs() => new([new ProtobufCodec(), new JsonCodec([Default])]);
+}

@@ -15,6 +15,7 @@ if (role == "subscribe")
     var builder = MicroService.CreateBuilder([], "nlsub");
     builder.Services.AddMicroEtcd();
     builder.Services.AddNatsPlugins();
+    builder.Services.AddMicroJson(WorkerJson.Default);
     var output = new StreamWriter(new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = false };
     var gate = new object();
     builder.Subscribe<Event>(topic, (message, _) =>
@@ -34,7 +35,7 @@ if (role == "subscribe")
 else
 {
     var (from, count) = (int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture));
-    await using var client = MicroService.CreateClient([], services => { services.AddMicroEtcd(); services.AddNatsPlugins(); });
+    await using var client = MicroService.CreateClient([], services => { services.AddMicroEtcd(); services.AddNatsPlugins(); services.AddMicroJson(WorkerJson.Default); });
     var broker = client.Publisher!.Broker;
     await broker.ConnectAsync();
     Console.WriteLine("ready");
@@ -63,3 +64,6 @@ else
 
 /// <summary>The message the tests publish.</summary>
 internal sealed record Event(string Id);
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(Event))]
+internal sealed partial class WorkerJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -17,6 +17,8 @@ public static class MessageSubscriber
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(codecs);
+        // A type no codec can decode is a mistake in the program: say so now, not by dead-lettering every message.
+        if (!codecs.For<T>().CanHandle(typeof(T))) throw new InvalidOperationException($"subscription to {typeof(T).Name}: " + JsonCodec.MissingTypeInfoMessage(typeof(T)));
         MessageHandler pipeline = async context =>
         {
             T value;

@@ -117,7 +117,7 @@ public sealed class MicroServiceBuilder
         var options = new SubscribeOptions { Group = Name };
         configure?.Invoke(options);
         if (!options.Broadcast) TopicName.ValidateGroup(options.Group ?? Name);
-        _subscriptions.Add(new SubscriptionRegistration(topic, options, sp => MessageSubscriber.Create(handler, options,
+        _subscriptions.Add(new SubscriptionRegistration(topic, typeof(T), options, sp => MessageSubscriber.Create(handler, options,
             sp.GetRequiredService<Codec.CodecRegistry>(), sp.GetServices<ISubscriberMiddleware>(), sp)));
         return this;
     }
@@ -186,6 +186,9 @@ public sealed class MicroServiceBuilder
             foreach (var type in (Type[])[handler.RequestType, handler.ResponseType])
                 if (!codecs.For(type).CanHandle(type))
                     throw new InvalidOperationException($"endpoint {handler.Endpoint}: {Codec.JsonCodec.MissingTypeInfoMessage(type)}");
+        foreach (var subscription in _subscriptions)
+            if (!codecs.For(subscription.MessageType).CanHandle(subscription.MessageType))
+                throw new InvalidOperationException($"subscription to {subscription.Topic}: {Codec.JsonCodec.MissingTypeInfoMessage(subscription.MessageType)}");
     }
 
     internal static ServerOptions ServerOptionsFrom(IConfiguration configuration)

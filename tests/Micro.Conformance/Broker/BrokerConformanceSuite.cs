@@ -125,7 +125,7 @@ public abstract class BrokerConformanceSuite : IAsyncLifetime
     {
         var topic = Topic("headers");
         var node = await NodeAsync();
-        var codecs = new CodecRegistry();
+        var codecs = BrokerTestJson.Codecs();
         var received = new TaskCompletionSource<(OrderPlaced Order, MessageContext Context)>(TaskCreationOptions.RunContinuationsAsynchronously);
         var options = new SubscribeOptions { Group = "headers" };
         var handler = MessageSubscriber.Create<OrderPlaced>((order, context) => { received.TrySetResult((order, context)); return Task.CompletedTask; }, options, codecs);
@@ -191,7 +191,7 @@ public abstract class BrokerConformanceSuite : IAsyncLifetime
         var node = await NodeAsync();
         var handled = 0;
         var options = new SubscribeOptions { Group = "typed" };
-        var handler = MessageSubscriber.Create<OrderPlaced>((_, _) => { Interlocked.Increment(ref handled); return Task.CompletedTask; }, options, new CodecRegistry());
+        var handler = MessageSubscriber.Create<OrderPlaced>((_, _) => { Interlocked.Increment(ref handled); return Task.CompletedTask; }, options, BrokerTestJson.Codecs());
         _subscriptions.Add(await node.SubscribeAsync(topic, handler, options));
         var dead = new MessageCollector();
         await SubscribeAsync(node, TopicName.DeadLetterOf(topic), dead.Handler, o => o.Group = "dlq-reader");
@@ -219,13 +219,13 @@ public abstract class BrokerConformanceSuite : IAsyncLifetime
             if (order.Id == "later" && context.Attempt == 1) context.RetryLater(TimeSpan.FromMilliseconds(50));
             if (order.Id == "reject") context.DeadLetter("customer unknown");
             return Task.CompletedTask;
-        }, options, new CodecRegistry());
+        }, options, BrokerTestJson.Codecs());
         _subscriptions.Add(await node.SubscribeAsync(topic, handler, options));
         var dead = new MessageCollector();
         await SubscribeAsync(node, TopicName.DeadLetterOf(topic), dead.Handler, o => o.Group = "dlq-reader");
         await SettleAsync(node, topic, 1);
         await SettleAsync(node, TopicName.DeadLetterOf(topic), 1);
-        var publisher = new MessagePublisher(() => node, new CodecRegistry(), "test");
+        var publisher = new MessagePublisher(() => node, BrokerTestJson.Codecs(), "test");
         await publisher.PublishAsync(topic, new OrderPlaced("later", 1));
         await publisher.PublishAsync(topic, new OrderPlaced("reject", 2));
         await dead.WaitForCountAsync(1, Patience);
@@ -300,3 +300,10 @@ public abstract class BrokerConformanceSuite : IAsyncLifetime
 
 /// <summary>A message type for the typed tests.</summary>
 public sealed record OrderPlaced(string Id, int Quantity);
+
+/// <summary>Source-generated JSON for the test messages, as an AOT app would register it.</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(OrderPlaced))]
+public sealed partial class BrokerTestJson : System.Text.Json.Serialization.JsonSerializerContext
+{
+    public static CodecRegistry Codecs() => new([new ProtobufCodec(), new JsonCodec([Default])]);
+}
