@@ -48,6 +48,7 @@ public sealed class HttpBench : IAsyncDisposable
     {
         await _child.StandardInput.WriteLineAsync("round " + count.ToString(CultureInfo.InvariantCulture));
         await _child.StandardInput.FlushAsync();
+        if (await _child.StandardOutput.ReadLineAsync() != "go") throw new InvalidOperationException("subscriber process did not start the round");
         var delivered = _broker.Counters.Delivered;
         var start = Stopwatch.GetTimestamp();
         var next = -1;

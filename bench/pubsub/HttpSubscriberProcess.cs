@@ -14,7 +14,7 @@ namespace Micro.Bench.PubSub;
 
 /// <summary>
 /// The subscribing process of the HTTP rounds: an h2c listener with the broker's delivery endpoint. Prints
-/// "ready host:port"; on "round N" on stdin counts N deliveries and prints "done p50 p99".
+/// "ready host:port"; on "round N" on stdin prints "go", counts N deliveries and prints "done p50 p99".
 /// </summary>
 public static class HttpSubscriberProcess
 {
@@ -42,6 +42,8 @@ public static class HttpSubscriberProcess
             if (!line.StartsWith("round ", StringComparison.Ordinal)) break;
             var next = new Round(int.Parse(line[6..], CultureInfo.InvariantCulture));
             Volatile.Write(ref round, next);
+            // The publisher starts only now, so no delivery of this round is counted in the last one.
+            Console.WriteLine("go");
             await next.Done.Task.WaitAsync(TimeSpan.FromMinutes(5));
             var (p50, p99) = next.Latencies.Percentiles();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done {p50} {p99}"));

@@ -54,7 +54,8 @@ public static class JetStreamBench
         }
     }
 
-    public static async Task<Result> RunRawAsync(string address, int count)
+    /// <param name="headers">Publish the header set Micro sends (CloudEvents attributes, dedup id): the same bytes on the wire.</param>
+    public static async Task<Result> RunRawAsync(string address, int count, bool headers = false)
     {
         var run = "r" + Guid.NewGuid().ToString("N")[..10];
         var opts = NatsOpts.Default with { Url = "nats://" + address };
@@ -89,7 +90,19 @@ public static class JetStreamBench
             {
                 buffer.ResetWrittenCount();
                 codecs.Json.Write(new Tick(DateTime.UtcNow.Ticks, next, "payload-of-some-length"), buffer);
-                var ack = await publisherJs.PublishAsync(topic, buffer.WrittenSpan.ToArray(), NatsDefaultSerializer<byte[]>.Default);
+                NatsHeaders? natsHeaders = null;
+                NatsJSPubOpts? pubOpts = null;
+                if (headers)
+                {
+                    var id = Guid.CreateVersion7().ToString();
+                    natsHeaders = new NatsHeaders
+                    {
+                        ["id"] = id, ["source"] = "bench", ["type"] = typeof(Tick).FullName!, ["time"] = DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                        ["datacontenttype"] = "application/json", ["specversion"] = "1.0",
+                    };
+                    pubOpts = new NatsJSPubOpts { MsgId = topic + "/" + id };
+                }
+                var ack = await publisherJs.PublishAsync(topic, buffer.WrittenSpan.ToArray(), NatsDefaultSerializer<byte[]>.Default, pubOpts, natsHeaders);
                 ack.EnsureSuccess();
             }
         })));

@@ -21,7 +21,7 @@ namespace Micro.Nats.Broker;
 /// </summary>
 public sealed class NatsJetStreamBroker : IBroker
 {
-    private static readonly INatsSerializer<byte[]> Bytes = NatsDefaultSerializer<byte[]>.Default;
+    private static readonly INatsSerializer<ReadOnlyMemory<byte>> Bytes = NatsDefaultSerializer<ReadOnlyMemory<byte>>.Default;
     private readonly NatsConnection _connection;
     private readonly NatsJSContext _js;
     private readonly BrokerOptions _options;
@@ -74,7 +74,7 @@ public sealed class NatsJetStreamBroker : IBroker
         PubAckResponse ack;
         try
         {
-            ack = await _js.PublishAsync(message.Topic, message.Body.ToArray(), Bytes,
+            ack = await _js.PublishAsync(message.Topic, message.Body, Bytes,
                 message.Id is null ? null : new NatsJSPubOpts { MsgId = DeduplicationId(message) }, NatsHeaderMapping.ToNats(message), cancellationToken).ConfigureAwait(false);
         }
         catch (NatsException e) when (e is not NatsJSApiException)

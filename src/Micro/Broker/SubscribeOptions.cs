@@ -15,13 +15,13 @@ public sealed class SubscribeOptions
     /// <summary>Redelivery with backoff, then the dead-letter topic.</summary>
     public RetryPolicy Retry { get; set; } = new();
 
-    /// <summary>Messages handled at the same time by this subscriber. Default 1, which keeps order.</summary>
+    /// <summary>Messages handled at the same time by this subscriber (memory, JetStream; the HTTP broker handles each batch in order). Default 1, which keeps order.</summary>
     public int MaxConcurrency { get; set; } = 1;
 
     /// <summary>How long a handler may take before the delivery counts as failed (JetStream AckWait, HTTP request timeout). Default 30 s.</summary>
     public TimeSpan AckWait { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The group as a broker uses it: the explicit group, or the broker's per-subscriber name when broadcasting.</summary>
+    /// <summary>For broker implementations: the group to use, the explicit one or, when broadcasting, one of this subscriber's own.</summary>
     public string EffectiveGroup(string subscriberId) =>
         Broadcast ? "broadcast-" + subscriberId : (string.IsNullOrEmpty(Group) ? throw new ArgumentException("a subscription needs a Group or Broadcast") : Group);
 }

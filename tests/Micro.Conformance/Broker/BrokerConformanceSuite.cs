@@ -59,10 +59,14 @@ public abstract class BrokerConformanceSuite : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
+    /// <summary>Removes what the test left on a shared server (JetStream streams of <see cref="Run"/>).</summary>
+    protected virtual Task DropAsync(string run) => Task.CompletedTask;
+
     public async Task DisposeAsync()
     {
         foreach (var subscription in _subscriptions) await subscription.DisposeAsync();
         foreach (var node in _nodes.Distinct()) await node.DisposeAsync();
+        await DropAsync(Run);
     }
 
     [Fact]

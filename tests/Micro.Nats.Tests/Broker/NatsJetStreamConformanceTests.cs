@@ -2,6 +2,8 @@ using Micro.Broker;
 using Micro.Conformance;
 using Micro.Conformance.Broker;
 using Micro.Nats.Broker;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
 
 namespace Micro.Nats.Tests.Broker;
 
@@ -10,6 +12,13 @@ public sealed class NatsJetStreamConformanceTests : BrokerConformanceSuite
 {
     protected override Task<IBroker> CreateNodeAsync() =>
         Task.FromResult<IBroker>(new NatsJetStreamBroker(new BrokerOptions { Address = TestServers.Nats, StreamPrefix = "MICROTEST_" }));
+
+    protected override async Task DropAsync(string run)
+    {
+        await using var connection = new NatsConnection(NatsOpts.Default with { Url = "nats://" + TestServers.Nats });
+        try { await new NatsJSContext(connection).DeleteStreamAsync("MICROTEST_" + run); }
+        catch (NatsJSApiException) { /* the test made no stream */ }
+    }
 }
 
 /// <summary>The suite on core NATS: at-most-once, but the same groups, broadcast, retries and dead letters while connected.</summary>

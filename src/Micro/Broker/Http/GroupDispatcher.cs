@@ -80,6 +80,14 @@ internal sealed class GroupDispatcher
             {
                 return;
             }
+            catch (Exception e)
+            {
+                // The outbox could not be written (disk full, ...): what was taken stays in the file for the next run;
+                // keep the loop alive for the rest.
+                HttpBrokerLog.DeliveryFailed(_broker.Logger, 0, Topic, "(outbox)", e);
+                try { await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false); }
+                catch (OperationCanceledException) { return; }
+            }
         }
     }
 
