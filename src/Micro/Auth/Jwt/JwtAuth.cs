@@ -290,8 +290,9 @@ public sealed partial class JwtAuth : IAuth
     {
         var descriptor = new SecurityTokenDescriptor
         {
+            // Every call carries the token (HTTP/2 clients here do not index request headers), so it is
+            // kept small: no iat or jti, which nothing checks.
             Issuer = _options.Issuer,
-            IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
             Expires = expires.UtcDateTime,
             TokenType = type,
@@ -300,9 +301,9 @@ public sealed partial class JwtAuth : IAuth
             {
                 [JwtRegisteredClaimNames.Sub] = account.Id,
                 ["scope"] = string.Join(' ', account.Scopes),
-                ["acct"] = account.Type,
             },
         };
+        if (account.Type != Account.UserType) descriptor.Claims["acct"] = account.Type;
         foreach (var audience in audiences) descriptor.Audiences.Add(audience);
         return _handler.CreateToken(descriptor);
     }
