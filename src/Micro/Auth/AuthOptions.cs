@@ -65,7 +65,7 @@ public sealed class AuthOptions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var o = this;
-        o.Plugin = MicroSettings.Plugin(configuration, "auth") ?? o.Plugin;
+        o.Plugin = MicroSettings.GetPlugin(configuration, "auth") ?? o.Plugin;
         o.Id = MicroSettings.Get(configuration, "auth", "id") ?? o.Id;
         o.Secret = MicroSettings.Get(configuration, "auth", "secret") ?? o.Secret;
         o.Issuer = MicroSettings.Get(configuration, "auth", "issuer") ?? o.Issuer;

@@ -141,16 +141,26 @@ public sealed class MicroServiceBuilder
         _web.Services.AddHostedService<RegistrationService>();
 
         var app = _web.Build();
+        ThrowIfUnencodable(app.Services.GetRequiredService<Codec.CodecRegistry>());
         app.UseMiddleware<RequestRoutingMiddleware>();
         app.MapGrpcService<MicroGrpcService>();
         return new MicroApp(app, identity);
+    }
+
+    /// <summary>A handler type that no codec can encode is an error at start, not at its first call.</summary>
+    private void ThrowIfUnencodable(Codec.CodecRegistry codecs)
+    {
+        foreach (var handler in _handlers)
+            foreach (var type in (Type[])[handler.RequestType, handler.ResponseType])
+                if (!codecs.For(type).CanHandle(type))
+                    throw new InvalidOperationException($"endpoint {handler.Endpoint}: {Codec.JsonCodec.MissingTypeInfoMessage(type)}");
     }
 
     internal static ServerOptions ServerOptionsFrom(IConfiguration configuration)
     {
         // Reachable by peers by default when discovery reaches beyond this process; loopback only with the
         // in-process registry.
-        var inProcess = string.Equals(MicroSettings.Plugin(configuration, "registry"), "memory", StringComparison.OrdinalIgnoreCase);
+        var inProcess = string.Equals(MicroSettings.GetPlugin(configuration, "registry"), "memory", StringComparison.OrdinalIgnoreCase);
         var options = new ServerOptions { Address = inProcess ? "127.0.0.1:0" : "0.0.0.0:0" };
         // --address on the command line, MICRO_SERVER_ADDRESS in the environment, Micro:Server:Address in files.
         var address = configuration["address"] ?? MicroSettings.Get(configuration, "server", "address");
