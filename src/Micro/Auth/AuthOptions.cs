@@ -70,18 +70,19 @@ public sealed class AuthOptions : IPluginOptions
     /// <summary>What is wrong with these settings, each naming the setting; empty when they are usable.</summary>
     public IEnumerable<string> Validate()
     {
+        static string Name(string? property) => MicroSettings.Describe("Auth", property);
         if (Plugin is not null && !Enabled && !string.Equals(Plugin, "none", StringComparison.OrdinalIgnoreCase))
-            yield return $"MICRO_AUTH={Plugin}: must be 'jwt' or 'none'";
+            yield return $"{Name(null)} is '{Plugin}': must be 'jwt' or 'none' (MICRO_AUTH={Plugin})";
         if ((Id is null) != (Secret is null))
-            yield return "MICRO_AUTH_ID and MICRO_AUTH_SECRET must be set together";
-        if (string.IsNullOrWhiteSpace(Issuer)) yield return "Micro:Auth:Issuer must not be empty";
-        if (AccessTokenLifetime <= TimeSpan.Zero) yield return "Micro:Auth:AccessTokenLifetime must be positive";
-        if (RefreshTokenLifetime < AccessTokenLifetime) yield return "Micro:Auth:RefreshTokenLifetime must be at least AccessTokenLifetime";
-        if (ClockSkew < TimeSpan.Zero || ClockSkew > MaxClockSkew) yield return $"Micro:Auth:ClockSkew must be between 0 and {MaxClockSkew.TotalSeconds} s";
-        if (RefreshInterval <= TimeSpan.Zero) yield return "Micro:Auth:RefreshInterval must be positive";
-        if (KeyRotationInterval <= TimeSpan.Zero) yield return "Micro:Auth:KeyRotationInterval must be positive";
-        if (MaxTokenSize is < 256 or > 65536) yield return "Micro:Auth:MaxTokenSize must be between 256 and 65536";
-        if (TokenCacheSize < 1) yield return "Micro:Auth:TokenCacheSize must be positive";
+            yield return $"{Name(nameof(Id))} and {Name(nameof(Secret))} must be set together";
+        if (string.IsNullOrWhiteSpace(Issuer)) yield return $"{Name(nameof(Issuer))} must not be empty";
+        if (AccessTokenLifetime <= TimeSpan.Zero) yield return $"{Name(nameof(AccessTokenLifetime))} must be positive";
+        if (RefreshTokenLifetime < AccessTokenLifetime) yield return $"{Name(nameof(RefreshTokenLifetime))} must be at least the access token lifetime";
+        if (ClockSkew < TimeSpan.Zero || ClockSkew > MaxClockSkew) yield return $"{Name(nameof(ClockSkew))} must be between 0 and {MaxClockSkew.TotalSeconds} s";
+        if (RefreshInterval <= TimeSpan.Zero) yield return $"{Name(nameof(RefreshInterval))} must be positive";
+        if (KeyRotationInterval <= TimeSpan.Zero) yield return $"{Name(nameof(KeyRotationInterval))} must be positive";
+        if (MaxTokenSize is < 256 or > 65536) yield return $"{Name(nameof(MaxTokenSize))} must be between 256 and 65536";
+        if (TokenCacheSize < 1) yield return $"{Name(nameof(TokenCacheSize))} must be positive";
     }
 
     /// <summary>Throws naming every bad setting.</summary>
