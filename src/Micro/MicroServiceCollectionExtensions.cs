@@ -37,6 +37,7 @@ public static class MicroServiceCollectionExtensions
 
         services.AddPlugin<ISelector>("random", _ => new RandomSelector());
         services.AddPlugin<ISelector>("roundrobin", _ => new RoundRobinSelector());
+        services.AddPlugin<ISelector>("p2c", sp => new PowerOfTwoChoicesSelector(sp.GetRequiredService<TimeProvider>()));
         services.AddSelectedPlugin<ISelector>("selector", defaultName: "random");
 
         services.AddMicroStore();
@@ -70,10 +71,25 @@ public static class MicroServiceCollectionExtensions
     {
         var options = new ClientOptions();
         if (configuration is null) return options;
-        if (MicroSettings.Get(configuration, "client", "timeout") is { } timeout) options = options with { Timeout = ParseDuration(timeout) };
-        if (MicroSettings.Get(configuration, "client", "retries") is { } retries) options = options with { Retries = int.Parse(retries, CultureInfo.InvariantCulture) };
+        options.Timeout = Duration(nameof(ClientOptions.Timeout)) ?? options.Timeout;
+        if (Setting(nameof(ClientOptions.Retries)) is { } retries) options.Retries = int.Parse(retries, CultureInfo.InvariantCulture);
+        options.Backoff = Duration(nameof(ClientOptions.Backoff)) ?? options.Backoff;
+        options.Quarantine = Duration(nameof(ClientOptions.Quarantine)) ?? options.Quarantine;
+        options.CacheTtl = Duration(nameof(ClientOptions.CacheTtl)) ?? options.CacheTtl;
+        options.ConnectTimeout = Duration(nameof(ClientOptions.ConnectTimeout)) ?? options.ConnectTimeout;
+        options.KeepAliveInterval = Duration(nameof(ClientOptions.KeepAliveInterval)) ?? options.KeepAliveInterval;
+        options.KeepAliveTimeout = Duration(nameof(ClientOptions.KeepAliveTimeout)) ?? options.KeepAliveTimeout;
+        options.AttemptTimeout = Duration(nameof(ClientOptions.AttemptTimeout)) ?? options.AttemptTimeout;
+        if (Setting(nameof(ClientOptions.MaxMessageSize)) is { } max) options.MaxMessageSize = int.Parse(max, CultureInfo.InvariantCulture);
+        if (Setting(nameof(ClientOptions.MaxMetadataSize)) is { } meta) options.MaxMetadataSize = int.Parse(meta, CultureInfo.InvariantCulture);
+        var problems = options.Validate().ToList();
+        if (problems.Count > 0) throw new InvalidOperationException(string.Join("; ", problems));
         return options;
+
+        string? Setting(string property) => MicroSettings.Property(configuration, "client", property);
+        TimeSpan? Duration(string property) => Setting(property) is { } text ? ParseDuration(text) : null;
     }
+
 
     /// <summary>"5s", "250ms", "1m" or a TimeSpan ("00:00:05").</summary>
     internal static TimeSpan ParseDuration(string text)

@@ -24,4 +24,21 @@ public static class MicroSettings
         if (string.IsNullOrWhiteSpace(value)) value = configuration[section];
         return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
     }
+
+    /// <summary>
+    /// A setting named after an options property: ("client", "KeepAliveInterval") reads MICRO_CLIENT_KEEP_ALIVE_INTERVAL
+    /// or Micro:Client:KeepAliveInterval.
+    /// </summary>
+    public static string? Property(IConfiguration configuration, string piece, string property)
+    {
+        var snake = new System.Text.StringBuilder(property.Length + 4);
+        for (var i = 0; i < property.Length; i++)
+        {
+            if (i > 0 && char.IsUpper(property[i])) snake.Append('_');
+            snake.Append(char.ToUpperInvariant(property[i]));
+        }
+        var value = configuration["MICRO_" + piece.ToUpperInvariant() + "_" + snake];
+        if (string.IsNullOrWhiteSpace(value)) value = configuration["Micro:" + piece + ":" + property];
+        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
 }
