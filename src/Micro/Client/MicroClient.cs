@@ -98,10 +98,11 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         var (requestCodec, responseCodec) = CodecsFor<TRequest, TResponse>(options);
         var method = MethodCache<TRequest, TResponse>.Get(service, endpoint, requestCodec, responseCodec, MethodType.Unary);
         var deadline = _time.GetUtcNow().UtcDateTime + (options.Timeout ?? _options.Timeout);
-        var linked = Inherit(options, ref deadline, ref cancellationToken);
+        var inherited = false;
+        var linked = Inherit(options, ref deadline, ref inherited, ref cancellationToken);
         try
         {
-            var headers = Headers(options);
+            var headers = Headers(options, inherited ? deadline : null);
             var retries = options.Address is null ? options.Retries ?? _options.Retries : 0;
             List<string>? tried = null;
             for (var attempt = 0; ; attempt++)
@@ -170,11 +171,15 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     }
 
     /// <summary>A call made while serving another one inherits its deadline and cancellation.</summary>
-    private static CancellationTokenSource? Inherit(CallOptions options, ref DateTime deadline, ref CancellationToken cancellationToken)
+    private static CancellationTokenSource? Inherit(CallOptions options, ref DateTime deadline, ref bool inheritedDeadline, ref CancellationToken cancellationToken)
     {
         var parent = options.Parent ?? CallContext.Current;
         if (parent is null) return null;
-        if (parent.Deadline is { } inherited && inherited < deadline) deadline = inherited;
+        if (parent.Deadline is { } inherited && inherited < deadline)
+        {
+            deadline = inherited;
+            inheritedDeadline = true;
+        }
         var incoming = parent.CancellationToken;
         if (!incoming.CanBeCanceled || incoming == cancellationToken) return null;
         if (!cancellationToken.CanBeCanceled)
@@ -199,7 +204,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         if (failure == AttemptFailure.Undecodable)
             return new MicroException(ErrorCodes.ResponseMalformed, 502, $"the reply of {service}.{endpoint} could not be decoded as the response type the caller asked for", e);
         // An attempt cut short by its own (smaller) deadline is a node that did not answer, not the call's deadline.
-        if (e.StatusCode == StatusCode.DeadlineExceeded && _time.GetUtcNow().UtcDateTime < deadline)
+        if (failure == AttemptFailure.Lost && e.StatusCode == StatusCode.DeadlineExceeded && _time.GetUtcNow().UtcDateTime < deadline)
             return new MicroException(ErrorCodes.Unavailable, 503, $"{service}.{endpoint}: the node did not answer in time", e);
         return GrpcErrorMapping.FromRpcException(e, service, endpoint);
     }
@@ -291,10 +296,11 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         var method = MethodCache<TRequest, TResponse>.Get(c.Service, c.Endpoint, requestCodec, responseCodec, type);
         var deadline = options.Timeout is { } timeout ? _time.GetUtcNow().UtcDateTime + timeout : DateTime.MaxValue;
         var cancellationToken = c.CancellationToken;
-        var linked = Inherit(options, ref deadline, ref cancellationToken);
+        var inherited = false;
+        var linked = Inherit(options, ref deadline, ref inherited, ref cancellationToken);
         try
         {
-            var headers = Headers(options);
+            var headers = Headers(options, inherited ? deadline : null);
             var (node, _) = await PickNodeAsync(c.Service, c.Endpoint, options, null, cancellationToken).ConfigureAwait(false);
             // A stream's length says nothing about the node; it is not held against it as a call in flight.
             _selector.Report(c.Service, node, CallOutcome.Abandoned, TimeSpan.Zero);
@@ -316,10 +322,11 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         return (codec, codec);
     }
 
-    private Metadata? Headers(CallOptions options)
+    private Metadata? Headers(CallOptions options, DateTime? inheritedDeadline)
     {
-        if (options.Metadata is null && options.ContentType is null) return null;
+        if (options.Metadata is null && options.ContentType is null && inheritedDeadline is null) return null;
         var headers = new Metadata();
+        if (inheritedDeadline is { } deadline) headers.Add(DeadlineHeader.Name, DeadlineHeader.Format(deadline));
         var size = 0;
         if (options.Metadata is not null)
         {

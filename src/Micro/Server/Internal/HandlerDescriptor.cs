@@ -44,7 +44,7 @@ internal abstract class HandlerDescriptor(string endpoint, Type request, Type re
 
     protected CallContext CreateContext(HandlerEnvironment env, ServerCallContext grpc)
     {
-        var deadline = grpc.Deadline == DateTime.MaxValue ? (DateTime?)null : grpc.Deadline;
+        var deadline = grpc.Deadline == DateTime.MaxValue ? (DateTime?)null : DeadlineHeader.Correct(grpc.Deadline, grpc.GetHttpContext());
         var contentType = (CallCodec.Current ?? NaturalCodec(env)).ContentType;
         return new CallContext(env.Service, Endpoint, contentType, deadline, CallMetadata.FromGrpc, grpc, grpc.CancellationToken, env.State.DrainingToken, env.Services);
     }
