@@ -38,10 +38,17 @@ public class PropagationTests
         await cluster.StartNodeAsync("b", b => b.Handle<Echo, EchoReply>("B.Work", async (req, ctx) =>
         {
             if (req.Text != "warm") seen.BDeadline = ctx.Deadline;
-            using var _ = ctx.CancellationToken.Register(() => seen.BCancelled.TrySetResult());
-            var client = ctx.Services.GetRequiredService<IMicroClient>();
-            // No timeout of its own (the default is 10 s): the deadline comes from upstream.
-            return await client.CallAsync<Echo, EchoReply>("c", "C.Work", req, ambient ? null : new CallOptions { Parent = ctx });
+            try
+            {
+                var client = ctx.Services.GetRequiredService<IMicroClient>();
+                // No timeout of its own (the default is 10 s): the deadline comes from upstream.
+                return await client.CallAsync<Echo, EchoReply>("c", "C.Work", req, ambient ? null : new CallOptions { Parent = ctx });
+            }
+            finally
+            {
+                // B ends when its own deadline cancels it or when C fails because of the same deadline, whichever is first.
+                if (req.Text != "warm") seen.BCancelled.TrySetResult();
+            }
         }));
         await cluster.StartNodeAsync("a", b => b.Handle<Echo, EchoReply>("A.Work", async (req, ctx) =>
         {
@@ -65,7 +72,7 @@ public class PropagationTests
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5), "the caller waited far past its deadline");
 
         await seen.CStarted.Task.WaitAsync(TimeSpan.FromSeconds(5));
-        await Task.WhenAll(seen.BCancelled.Task, seen.CCancelled.Task).WaitAsync(TimeSpan.FromSeconds(5));
+        await Task.WhenAll(seen.BCancelled.Task, seen.CCancelled.Task).WaitAsync(TimeSpan.FromSeconds(5)); // not C's own 30 s
         Assert.NotNull(seen.ADeadline);
         Assert.True(seen.BDeadline <= seen.ADeadline, $"B's deadline {seen.BDeadline:O} is later than A's {seen.ADeadline:O}");
         Assert.True(seen.CDeadline <= seen.ADeadline, $"C's deadline {seen.CDeadline:O} is later than A's {seen.ADeadline:O}");
