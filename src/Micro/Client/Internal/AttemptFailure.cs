@@ -64,6 +64,7 @@ internal static class AttemptFailures
                 case SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TimedOut }:
                     return true;
                 case TaskCanceledException { InnerException: TimeoutException }: // SocketsHttpHandler's ConnectTimeout
+                case TimeoutException { InnerException: OperationCanceledException }: // the same, through grpc-dotnet's subchannel
                     return true;
             }
         }
