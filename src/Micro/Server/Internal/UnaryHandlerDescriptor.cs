@@ -74,6 +74,9 @@ internal sealed class UnaryHandlerDescriptor<TRequest, TResponse>(string endpoin
             }
             http.Response.StatusCode = StatusCodes.Status200OK;
             http.Response.ContentType = codec.ContentType;
+            if (codec.SizeOf(response) is { } size) http.Response.ContentLength = size;
+            // Kestrel's writer only accepts Advance after GetSpan; protobuf's writer advances before it asks for memory.
+            http.Response.BodyWriter.GetSpan();
             codec.Write(response, http.Response.BodyWriter);
             await http.Response.BodyWriter.FlushAsync(http.RequestAborted).ConfigureAwait(false);
         }
