@@ -4,10 +4,11 @@ using Micro.Registry;
 namespace Micro.Selector;
 
 /// <summary>
-/// Power of two choices with peak-EWMA cost (as Finagle and Linkerd): pick two different random nodes and take the one
-/// with the lower <c>latency × (calls in flight + 1)</c>. Latency is an exponentially weighted moving average that
-/// jumps up at once on a slow reply and decays over <see cref="DecayTime"/>; a node failure counts as
-/// <see cref="FailurePenalty"/>. A slow or overloaded node gets few calls, yet is probed again as its cost decays while idle.
+/// Power of two choices with a load-aware cost (after Finagle's and Linkerd's): pick two different random nodes and take
+/// the one with the lower <c>latency × (calls in flight + 1)</c>. Latency is a moving average over about the last
+/// <see cref="Window"/> replies (not the peak: on a busy machine one scheduling hiccup would make a fast node look slow
+/// for seconds); a node failure counts as at least <see cref="FailurePenalty"/>. A slow or overloaded node gets few
+/// calls, yet is probed again: while it gets none its cost fades over <see cref="DecayTime"/>.
 /// </summary>
 public sealed class PowerOfTwoChoicesSelector(TimeProvider? time = null) : ISelector
 {
@@ -18,8 +19,11 @@ public sealed class PowerOfTwoChoicesSelector(TimeProvider? time = null) : ISele
     /// <inheritdoc/>
     public string Name => "p2c";
 
-    /// <summary>How fast old latencies are forgotten (Finagle's default: 10 s).</summary>
+    /// <summary>How fast the cost of a node that gets no calls fades, so that it is tried again.</summary>
     public TimeSpan DecayTime { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many recent replies the latency average mostly reflects.</summary>
+    public int Window { get; init; } = 10;
 
     /// <summary>The latency a failed attempt counts as.</summary>
     public TimeSpan FailurePenalty { get; init; } = TimeSpan.FromSeconds(1);
@@ -49,8 +53,8 @@ public sealed class PowerOfTwoChoicesSelector(TimeProvider? time = null) : ISele
         if (!_loads.TryGetValue(node.Address, out var load)) return;
         Interlocked.Decrement(ref load.InFlight);
         if (outcome == CallOutcome.Abandoned) return;
-        load.Observe(outcome == CallOutcome.NodeFailure ? Math.Max(latency.TotalMicroseconds, FailurePenalty.TotalMicroseconds) : latency.TotalMicroseconds,
-            _time.GetTimestamp(), _time.TimestampFrequency, DecayTime);
+        if (outcome == CallOutcome.NodeFailure) load.Penalize(Math.Max(latency.TotalMicroseconds, FailurePenalty.TotalMicroseconds), _time.GetTimestamp());
+        else load.Observe(latency.TotalMicroseconds, 2.0 / (Window + 1), _time.GetTimestamp());
     }
 
     /// <summary>Calls in flight on a node, as this selector counts them (for tests and dashboards).</summary>
@@ -79,12 +83,21 @@ public sealed class PowerOfTwoChoicesSelector(TimeProvider? time = null) : ISele
             return (ewma + 1) * (inFlight + 1);
         }
 
-        public void Observe(double microseconds, long now, long frequency, TimeSpan decay)
+        public void Observe(double microseconds, double alpha, long now)
         {
             lock (this)
             {
-                var weight = Math.Exp(-(now - _stamp) / (double)frequency / decay.TotalSeconds);
-                _ewmaMicroseconds = microseconds > _ewmaMicroseconds ? microseconds : _ewmaMicroseconds * weight + microseconds * (1 - weight);
+                // The first reply sets the average; later ones move it by alpha.
+                _ewmaMicroseconds = _ewmaMicroseconds == 0 ? microseconds : _ewmaMicroseconds + alpha * (microseconds - _ewmaMicroseconds);
+                _stamp = now;
+            }
+        }
+
+        public void Penalize(double microseconds, long now)
+        {
+            lock (this)
+            {
+                _ewmaMicroseconds = Math.Max(_ewmaMicroseconds, microseconds);
                 _stamp = now;
             }
         }
