@@ -1,4 +1,5 @@
 using System.Globalization;
+using Micro.Auth;
 using Micro.Client;
 using Micro.Codec;
 using Micro.Middleware;
@@ -28,7 +29,8 @@ public static class MicroServiceCollectionExtensions
         services.AddSingleton<MicroMarker>();
 
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new CodecRegistry(sp.GetServices<ICodec>().Concat([new ProtobufCodec(), new JsonCodec()]).DistinctBy(c => c.ContentType)));
+        services.TryAddSingleton(sp => new CodecRegistry(sp.GetServices<ICodec>()
+            .Concat([new ProtobufCodec(), JsonCodecFrom(sp)]).DistinctBy(c => c.ContentType)));
 
         services.TryAddSingleton(sp => new MemoryRegistry(sp.GetRequiredService<TimeProvider>()));
         services.AddPlugin<IRegistry>("memory", sp => sp.GetRequiredService<MemoryRegistry>());
@@ -44,10 +46,12 @@ public static class MicroServiceCollectionExtensions
         services.AddMicroSync();
         services.TryAddSingleton<Config.IMicroConfig>(sp => new Config.MicroConfig(sp.GetService<IConfiguration>() ?? new ConfigurationBuilder().Build()));
 
-        services.TryAddSingleton(sp => ClientOptionsFrom(sp.GetService<IConfiguration>()));
+        services.AddMicroAuth();
+        services.AddMicroClient();
         services.TryAddSingleton(sp => new MicroClient(
             sp.GetRequiredService<IRegistry>(), sp.GetRequiredService<ISelector>(), sp.GetRequiredService<CodecRegistry>(),
-            sp.GetRequiredService<ClientOptions>(), sp.GetServices<IClientMiddleware>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClientOptions>>().Value, sp.GetServices<IClientMiddleware>(), sp.GetRequiredService<TimeProvider>(),
+            AuthServiceCollectionExtensions.CallCredentials(sp)));
         services.TryAddSingleton<IMicroClient>(sp => sp.GetRequiredService<MicroClient>());
         return services;
     }
@@ -63,32 +67,49 @@ public static class MicroServiceCollectionExtensions
         return new MdnsRegistryOptions { Interfaces = interfaces?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
     }
 
+    /// <summary>
+    /// Lets the JSON codec encode the plain .NET types that <paramref name="context"/> (a source-generated
+    /// <c>JsonSerializerContext</c>) describes; needed for every such handler, event or client type under NativeAOT.
+    /// </summary>
+    public static IServiceCollection AddMicroJson(this IServiceCollection services, System.Text.Json.Serialization.Metadata.IJsonTypeInfoResolver context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return services.AddSingleton(new JsonContextRegistration(context));
+    }
+
+    /// <summary>
+    /// Lets the JSON codec describe any plain .NET type by reflection, after the contexts registered with
+    /// <see cref="AddMicroJson"/>: convenient in JIT apps and tests; under NativeAOT use <see cref="AddMicroJson"/> instead.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode("Reflection-based JSON; use AddMicroJson with a JsonSerializerContext for trimmed apps.")]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode("Reflection-based JSON; use AddMicroJson with a JsonSerializerContext for NativeAOT.")]
+    public static IServiceCollection AddMicroJsonReflection(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddSingleton(new JsonReflectionRegistration(resolvers => JsonCodec.WithReflection(resolvers)));
+        return services;
+    }
+
+    private static JsonCodec JsonCodecFrom(IServiceProvider sp)
+    {
+        var contexts = sp.GetServices<JsonContextRegistration>().Select(r => r.Resolver).ToList();
+        return sp.GetService<JsonReflectionRegistration>() is { } reflection ? reflection.Create(contexts) : new JsonCodec(contexts);
+    }
+
+    /// <summary>
+    /// Configures the client (<see cref="ClientOptions"/>): from <c>Micro:Client:*</c> / <c>MICRO_CLIENT_*</c>, then
+    /// <paramref name="configure"/>; validated at start.
+    /// </summary>
+    public static IServiceCollection AddMicroClient(this IServiceCollection services, Action<ClientOptions>? configure = null)
+    {
+        services.AddMicroOptions("Client", configure);
+        return services;
+    }
+
     /// <summary>Adds a client middleware; the first added is the outermost.</summary>
     public static IServiceCollection AddClientMiddleware(this IServiceCollection services, IClientMiddleware middleware) =>
         services.AddSingleton(middleware);
 
-    private static ClientOptions ClientOptionsFrom(IConfiguration? configuration)
-    {
-        var options = new ClientOptions();
-        if (configuration is null) return options;
-        options.Timeout = Duration(nameof(ClientOptions.Timeout)) ?? options.Timeout;
-        if (Setting(nameof(ClientOptions.Retries)) is { } retries) options.Retries = int.Parse(retries, CultureInfo.InvariantCulture);
-        options.Backoff = Duration(nameof(ClientOptions.Backoff)) ?? options.Backoff;
-        options.Quarantine = Duration(nameof(ClientOptions.Quarantine)) ?? options.Quarantine;
-        options.CacheTtl = Duration(nameof(ClientOptions.CacheTtl)) ?? options.CacheTtl;
-        options.ConnectTimeout = Duration(nameof(ClientOptions.ConnectTimeout)) ?? options.ConnectTimeout;
-        options.KeepAliveInterval = Duration(nameof(ClientOptions.KeepAliveInterval)) ?? options.KeepAliveInterval;
-        options.KeepAliveTimeout = Duration(nameof(ClientOptions.KeepAliveTimeout)) ?? options.KeepAliveTimeout;
-        options.AttemptTimeout = Duration(nameof(ClientOptions.AttemptTimeout)) ?? options.AttemptTimeout;
-        if (Setting(nameof(ClientOptions.MaxMessageSize)) is { } max) options.MaxMessageSize = int.Parse(max, CultureInfo.InvariantCulture);
-        if (Setting(nameof(ClientOptions.MaxMetadataSize)) is { } meta) options.MaxMetadataSize = int.Parse(meta, CultureInfo.InvariantCulture);
-        var problems = options.Validate().ToList();
-        if (problems.Count > 0) throw new InvalidOperationException(string.Join("; ", problems));
-        return options;
-
-        string? Setting(string property) => MicroSettings.Property(configuration, "client", property);
-        TimeSpan? Duration(string property) => Setting(property) is { } text ? ParseDuration(text) : null;
-    }
 
 
     /// <summary>"5s", "250ms", "1m" or a TimeSpan ("00:00:05").</summary>

@@ -3,6 +3,7 @@
 // Node.Charge prints "executed NAME SEQ" (flushed) before it answers, so the test counts executions across processes;
 // with --hang it then waits (until killed) instead of answering. Node.Echo answers at once and is registered idempotent.
 using Micro;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -10,6 +11,7 @@ var name = Arg("--name") ?? "node";
 var hang = args.Contains("--hang");
 var builder = MicroService.CreateBuilder(args, "rpcnode");
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Services.AddMicroJsonReflection(); // a test node, JIT only
 builder.Handle<Charge, ChargeReply>("Node.Charge", async (request, context) =>
 {
     Console.Out.WriteLine($"executed {name} {request.Seq}");

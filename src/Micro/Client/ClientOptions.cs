@@ -4,7 +4,7 @@ namespace Micro.Client;
 /// Client defaults. Bound from <c>Micro:Client:*</c> / <c>MICRO_CLIENT_*</c>: a setting is named like its property
 /// (<c>MICRO_CLIENT_KEEP_ALIVE_INTERVAL</c>, <c>Micro:Client:KeepAliveInterval</c>); durations accept <c>5s</c>, <c>250ms</c>, <c>00:00:05</c>.
 /// </summary>
-public sealed class ClientOptions
+public sealed class ClientOptions : IMicroOptions
 {
     /// <summary>Budget of a call including its retries, unless the call sets its own (or inherits a shorter one).</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
@@ -46,7 +46,22 @@ public sealed class ClientOptions
     /// <summary>Largest total size of a call's metadata (keys + values + 32 bytes each, as HTTP/2 counts); larger is refused before sending.</summary>
     public int MaxMetadataSize { get; set; } = 32 * 1024;
 
-    /// <summary>The problems with these settings (empty when valid).</summary>
+    void IMicroOptions.Read(MicroSettings s)
+    {
+        Timeout = s.Duration(nameof(Timeout)) ?? Timeout;
+        Retries = s.Int32(nameof(Retries)) ?? Retries;
+        Backoff = s.Duration(nameof(Backoff)) ?? Backoff;
+        Quarantine = s.Duration(nameof(Quarantine)) ?? Quarantine;
+        CacheTtl = s.Duration(nameof(CacheTtl)) ?? CacheTtl;
+        MaxMessageSize = s.Int32(nameof(MaxMessageSize)) ?? MaxMessageSize;
+        ConnectTimeout = s.Duration(nameof(ConnectTimeout)) ?? ConnectTimeout;
+        KeepAliveInterval = s.Duration(nameof(KeepAliveInterval)) ?? KeepAliveInterval;
+        KeepAliveTimeout = s.Duration(nameof(KeepAliveTimeout)) ?? KeepAliveTimeout;
+        AttemptTimeout = s.Duration(nameof(AttemptTimeout)) ?? AttemptTimeout;
+        MaxMetadataSize = s.Int32(nameof(MaxMetadataSize)) ?? MaxMetadataSize;
+    }
+
+    /// <summary>The problems with these settings (empty when valid), each naming its setting.</summary>
     public IEnumerable<string> Validate()
     {
         if (Timeout <= TimeSpan.Zero) yield return "Micro:Client:Timeout must be positive";

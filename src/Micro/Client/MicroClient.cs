@@ -25,12 +25,13 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly RegistryCache _cache;
     private readonly ChannelPool _channels;
+    private readonly Auth.ICallCredentials? _credentials;
     private IAsyncDisposable? _owner;
     private int _disposed;
 
     /// <summary>A client over <paramref name="registry"/>; every other piece has a default.</summary>
     public MicroClient(IRegistry registry, ISelector? selector = null, CodecRegistry? codecs = null, ClientOptions? options = null,
-        IEnumerable<IClientMiddleware>? middleware = null, TimeProvider? time = null)
+        IEnumerable<IClientMiddleware>? middleware = null, TimeProvider? time = null, Auth.ICallCredentials? credentials = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
         _options = options ?? new ClientOptions();
@@ -44,6 +45,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         _cache = new RegistryCache(registry, _options.CacheTtl, _time);
         _channels = new ChannelPool(_options, _time);
         Registry = registry;
+        _credentials = credentials;
     }
 
     /// <summary>Where services are looked up.</summary>
@@ -102,7 +104,8 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         var linked = Inherit(options, ref deadline, ref inherited, ref cancellationToken);
         try
         {
-            var headers = Headers(options, inherited ? deadline : null);
+            var headers = _credentials is null ? Headers(options, inherited ? deadline : null)
+                : await AuthorizedHeadersAsync(service, options, inherited ? deadline : null, cancellationToken).ConfigureAwait(false);
             var retries = options.Address is null ? options.Retries ?? _options.Retries : 0;
             List<string>? tried = null;
             for (var attempt = 0; ; attempt++)
@@ -300,7 +303,8 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         var linked = Inherit(options, ref deadline, ref inherited, ref cancellationToken);
         try
         {
-            var headers = Headers(options, inherited ? deadline : null);
+            var headers = _credentials is null ? Headers(options, inherited ? deadline : null)
+                : await AuthorizedHeadersAsync(c.Service, options, inherited ? deadline : null, cancellationToken).ConfigureAwait(false);
             var (node, _) = await PickNodeAsync(c.Service, c.Endpoint, options, null, cancellationToken).ConfigureAwait(false);
             // A stream's length says nothing about the node; it is not held against it as a call in flight.
             _selector.Report(c.Service, node, CallOutcome.Abandoned, TimeSpan.Zero);
@@ -340,6 +344,22 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
             throw new MicroException(ErrorCodes.MetadataTooLarge, 431,
                 $"call metadata is {size} bytes, over the limit of {_options.MaxMetadataSize} (Micro:Client:MaxMetadataSize; servers accept Micro:Server:MaxHeaderSize)");
         if (options.ContentType is not null) headers.Add(CallCodec.Header, options.ContentType);
+        return headers;
+    }
+
+    /// <summary>
+    /// The headers plus <c>authorization</c> from the credentials (the service's own token for this
+    /// callee), unless the call carries its own (e.g. a forwarded user token).
+    /// </summary>
+    private async ValueTask<Metadata?> AuthorizedHeadersAsync(string service, CallOptions options, DateTime? inheritedDeadline, CancellationToken cancellationToken)
+    {
+        if (options.Metadata is not null && options.Metadata.Keys.Any(k => k.Equals(Auth.BearerToken.Header, StringComparison.OrdinalIgnoreCase)))
+            return Headers(options, inheritedDeadline);
+        var authorization = await _credentials!.GetAuthorizationAsync(service, cancellationToken).ConfigureAwait(false);
+        var headers = Headers(options, inheritedDeadline);
+        if (authorization is null) return headers;
+        headers ??= new Metadata();
+        headers.Add(Auth.BearerToken.Header, authorization);
         return headers;
     }
 

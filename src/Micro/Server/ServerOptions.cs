@@ -4,7 +4,7 @@ namespace Micro.Server;
 /// How a Micro service listens and stays registered. Bound from <c>Micro:Server:*</c> / <c>MICRO_SERVER_*</c>: a setting
 /// is named like its property (<c>MICRO_SERVER_GRACE_PERIOD</c>, <c>Micro:Server:GracePeriod</c>).
 /// </summary>
-public sealed class ServerOptions
+public sealed class ServerOptions : IMicroOptions
 {
     /// <summary>
     /// host:port to listen on; port 0 picks a free one. <c>--address</c> or MICRO_SERVER_ADDRESS. When not set:
@@ -41,7 +41,21 @@ public sealed class ServerOptions
     /// <summary>On shutdown, how long in-flight calls may take to finish before they are cut off (MICRO_SERVER_GRACE_PERIOD).</summary>
     public TimeSpan GracePeriod { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The problems with these settings (empty when valid).</summary>
+    void IMicroOptions.Read(MicroSettings s)
+    {
+        Address = s.String(nameof(Address)) ?? Address;
+        Advertise = s.String(nameof(Advertise)) ?? Advertise;
+        Version = s.String(nameof(Version)) ?? Version;
+        MaxMessageSize = s.Int32(nameof(MaxMessageSize)) ?? MaxMessageSize;
+        MaxHeaderSize = s.Int32(nameof(MaxHeaderSize)) ?? MaxHeaderSize;
+        Ttl = s.Duration(nameof(Ttl)) ?? Ttl;
+        Interval = s.Duration(nameof(Interval)) ?? Interval;
+        GracePeriod = s.Duration(nameof(GracePeriod)) ?? GracePeriod;
+    }
+
+    IEnumerable<string> IMicroOptions.Validate() => Validate();
+
+    /// <summary>The problems with these settings (empty when valid), each naming its setting.</summary>
     public IEnumerable<string> Validate()
     {
         if (MaxMessageSize <= 0) yield return "Micro:Server:MaxMessageSize must be positive";

@@ -23,8 +23,8 @@ public class RetrySafetyTests
     {
         using var victim = await NodeProcess.StartAsync("victim", hang: true);
         using var survivor = await NodeProcess.StartAsync("survivor");
-        await using var client = new MicroClient(new FixedRegistry(Service(victim, survivor)), new PreferringSelector(n => n.Address == victim.Address),
-            options: new ClientOptions { Retries = 2, Timeout = TimeSpan.FromSeconds(20) });
+        await using var client = TestCluster.CreateClient(new FixedRegistry(Service(victim, survivor)), new PreferringSelector(n => n.Address == victim.Address),
+            new ClientOptions { Retries = 2, Timeout = TimeSpan.FromSeconds(20) });
 
         var call = client.CallAsync<Charge, ChargeReply>("rpcnode", "Node.Charge", new Charge(7), new CallOptions { Idempotent = idempotent });
         await victim.WaitForExecutionsAsync(1, TimeSpan.FromSeconds(20)); // the handler runs on the victim...

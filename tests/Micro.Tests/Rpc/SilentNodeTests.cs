@@ -25,7 +25,7 @@ public class SilentNodeTests
         try
         {
             for (var i = 0; i < 3; i++) nodes.Add(await NodeProcess.StartAsync("n" + i));
-            await using var client = new MicroClient(new FixedRegistry(Service(nodes.Select(n => n.Node))), options: new ClientOptions { Timeout = TimeSpan.FromSeconds(2) });
+            await using var client = TestCluster.CreateClient(new FixedRegistry(Service(nodes.Select(n => n.Node))), options: new ClientOptions { Timeout = TimeSpan.FromSeconds(2) });
             // Connections to every node are open and warm, as in a service that has been running.
             for (var i = 0; i < 60; i++) await client.CallAsync<Charge, ChargeReply>("rpcnode", "Node.Echo", new Charge(i));
 
@@ -62,7 +62,7 @@ public class SilentNodeTests
     public async Task Keep_alive_pings_fail_a_call_to_a_frozen_node_long_before_its_deadline()
     {
         using var node = await NodeProcess.StartAsync("frozen");
-        await using var client = new MicroClient(new FixedRegistry(Service([node.Node])), options: new ClientOptions
+        await using var client = TestCluster.CreateClient(new FixedRegistry(Service([node.Node])), options: new ClientOptions
         {
             Timeout = TimeSpan.FromSeconds(60),
             KeepAliveInterval = TimeSpan.FromSeconds(1),

@@ -50,8 +50,8 @@ internal abstract class HandlerDescriptor(string endpoint, Type request, Type re
     }
 
     /// <summary>Turns whatever a handler threw into the error the caller sees (<see cref="HandlerErrors"/>); never leaks a stack trace.</summary>
-    protected RpcException ToRpcException(Exception e, HandlerEnvironment env, CancellationToken callToken) =>
-        e is RpcException rpc ? rpc : GrpcErrorMapping.ToRpcException(HandlerErrors.ForCaller(e, env, Endpoint, callToken));
+    protected RpcException ToRpcException(Exception e, HandlerEnvironment env, ServerCallContext grpc) =>
+        e is RpcException rpc ? rpc : GrpcErrorMapping.ToRpcException(HandlerErrors.ForCaller(e, env, Endpoint, grpc.CancellationToken, grpc.Deadline == DateTime.MaxValue ? null : grpc.Deadline));
 
     /// <summary>Runs a streaming handler: shutdown check, middleware (with a null request), error mapping.</summary>
     protected async Task ServeStreamAsync(ServerCallContext grpc, HandlerEnvironment env, Func<CallContext, Task> run)
@@ -71,7 +71,7 @@ internal abstract class HandlerDescriptor(string endpoint, Type request, Type re
         }
         catch (Exception e)
         {
-            throw ToRpcException(e, env, grpc.CancellationToken);
+            throw ToRpcException(e, env, grpc);
         }
         finally
         {

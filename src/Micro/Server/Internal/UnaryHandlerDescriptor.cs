@@ -36,7 +36,7 @@ internal sealed class UnaryHandlerDescriptor<TRequest, TResponse>(string endpoin
         }
         catch (Exception e)
         {
-            throw ToRpcException(e, env, grpc.CancellationToken);
+            throw ToRpcException(e, env, grpc);
         }
         finally
         {
@@ -70,7 +70,7 @@ internal sealed class UnaryHandlerDescriptor<TRequest, TResponse>(string endpoin
             }
             catch (Exception e) when (!(e is OperationCanceledException && http.RequestAborted.IsCancellationRequested))
             {
-                throw HandlerErrors.ForCaller(e, env, Endpoint, http.RequestAborted);
+                throw HandlerErrors.ForCaller(e, env, Endpoint, http.RequestAborted, null);
             }
             http.Response.StatusCode = StatusCodes.Status200OK;
             http.Response.ContentType = codec.ContentType;
