@@ -32,7 +32,7 @@ public static class MicroServiceCollectionExtensions
 
         services.TryAddSingleton(sp => new MemoryRegistry(sp.GetRequiredService<TimeProvider>()));
         services.AddPlugin<IRegistry>("memory", sp => sp.GetRequiredService<MemoryRegistry>());
-        services.AddPlugin<IRegistry>("mdns", sp => new MdnsRegistry(MdnsOptionsFrom(sp.GetService<IConfiguration>()), sp.GetRequiredService<TimeProvider>()));
+        services.AddPlugin<IRegistry>("mdns", sp => new MdnsRegistry(MdnsOptionsFrom(sp.GetService<IConfiguration>()), sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILogger<MdnsRegistry>>()));
         services.AddSelectedPlugin<IRegistry>("registry", defaultName: "mdns");
 
         services.AddPlugin<ISelector>("random", _ => new RandomSelector());
@@ -53,7 +53,7 @@ public static class MicroServiceCollectionExtensions
 
     /// <summary>Uses the mDNS registry, whatever the configuration says.</summary>
     public static IServiceCollection AddMdnsRegistry(this IServiceCollection services, MdnsRegistryOptions? options = null) =>
-        services.AddSingleton<IRegistry>(sp => new MdnsRegistry(options ?? MdnsOptionsFrom(sp.GetService<IConfiguration>()), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IRegistry>(sp => new MdnsRegistry(options ?? MdnsOptionsFrom(sp.GetService<IConfiguration>()), sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILogger<MdnsRegistry>>()));
 
     /// <summary>MICRO_REGISTRY_INTERFACES=eth1,eth2 limits mDNS to those interfaces.</summary>
     private static MdnsRegistryOptions MdnsOptionsFrom(IConfiguration? configuration)
