@@ -30,6 +30,7 @@ internal sealed record MdnsInterface(string Name, IPAddress Address, int PrefixL
 internal static class NetworkInterfacePicker
 {
     private const int DefaultMtu = 1500;
+    private const int MaxMtu = 9000;
 
     public static IReadOnlyList<MdnsInterface> Pick(IReadOnlyList<string>? names)
     {
@@ -56,7 +57,7 @@ internal static class NetworkInterfacePicker
         try
         {
             var mtu = properties.GetIPv4Properties().Mtu;
-            return mtu <= 0 ? DefaultMtu : Math.Clamp(mtu, 576, Protocol.DnsCodec.MaxPacket + 28);
+            return mtu <= 0 ? DefaultMtu : Math.Clamp(mtu, 576, MaxMtu);
         }
         catch (NetworkInformationException)
         {

@@ -6,15 +6,18 @@ namespace Micro.Registry.Mdns.Protocol;
 
 /// <summary>
 /// Encodes and decodes DNS messages (RFC 1035) as mDNS uses them. Everything decoded came from the network,
-/// so every step is bounded before it is done: the packet size (RFC 6762 §17: 9000 bytes), the section counts
+/// so every step is bounded before it is done: the packet size (<see cref="MaxPacket"/>), the section counts
 /// against the bytes left, name length (255), compression pointers (backwards only, at most 32 per name), each
 /// record's data against its declared length. A packet that breaks any of these throws
 /// <see cref="FormatException"/>, the only exception <see cref="Decode"/> throws; the registry counts and ignores it.
 /// </summary>
 internal static class DnsCodec
 {
-    /// <summary>The largest mDNS packet accepted (RFC 6762 §17).</summary>
-    public const int MaxPacket = 9000;
+    /// <summary>
+    /// The largest packet accepted. RFC 6762 §17 caps what a sender sends at 9000 bytes with headers; receivers
+    /// accept a little more (jumbo frames, sloppy peers) and bound the work by the counts instead.
+    /// </summary>
+    public const int MaxPacket = 16 * 1024;
 
     private const int MaxNameLength = 255;
     private const int MaxPointerJumps = 32;
