@@ -12,9 +12,9 @@ internal static class HostilePackets
     private const string ServiceType = "_micro._tcp.local";
 
     /// <summary>Brotli of <paramref name="size"/> zero bytes, streamed (never holds the inflated bytes).</summary>
-    public static byte[] CompressedZeros(long size)
+    public static byte[] CompressedZeros(long size, int window = 16, int quality = 5)
     {
-        using var encoder = new BrotliEncoder(quality: 5, window: 24);
+        using var encoder = new BrotliEncoder(quality: quality, window: window);
         var zeros = new byte[1 << 20];
         var output = new MemoryStream();
         var buffer = new byte[1 << 16];

@@ -29,14 +29,26 @@ internal static class MdnsServiceText
     /// <summary>The largest JSON a received record may inflate to.</summary>
     public const int MaxJson = 64 * 1024;
 
+    /// <summary>
+    /// The Brotli window (2^16 bytes, what a 64 KB record needs). The decoder inflates into its window before it
+    /// hands bytes out, so a larger window (up to 16 MB) would let one packet cost megabytes of work before the
+    /// output limit is reached: larger windows are refused from the stream header.
+    /// </summary>
+    private const int MaxWindowBits = 16;
+
     public static IReadOnlyList<byte[]> Encode(ServiceInfo service)
     {
         var node = service.Nodes.Single();
         var json = JsonSerializer.SerializeToUtf8Bytes(service, RegistryJsonContext.Default.ServiceInfo);
         if (json.Length > MaxJson) throw TooLarge(service, json.Length + " bytes of JSON");
-        using var compressed = new MemoryStream();
-        using (var brotli = new BrotliStream(compressed, CompressionLevel.Optimal, leaveOpen: true)) brotli.Write(json);
-        var payload = Convert.ToBase64String(compressed.GetBuffer(), 0, (int)compressed.Length);
+        var compressed = new byte[BrotliEncoder.GetMaxCompressedLength(json.Length)];
+        using (var encoder = new BrotliEncoder(quality: 11, window: MaxWindowBits))
+        {
+            if (encoder.Compress(json, compressed, out _, out var written, isFinalBlock: true) != OperationStatus.Done)
+                throw new InvalidOperationException("Brotli could not compress the service record");
+            Array.Resize(ref compressed, written);
+        }
+        var payload = Convert.ToBase64String(compressed);
         var strings = new List<byte[]>
         {
             Encoding.UTF8.GetBytes("txtvers=1"),
@@ -50,6 +62,16 @@ internal static class MdnsServiceText
         var length = strings.Sum(s => 1 + s.Length);
         if (strings.Any(s => s.Length > 255) || length > MaxTextLength) throw TooLarge(service, length + " bytes of TXT");
         return strings;
+    }
+
+    /// <summary>The window size (log2) a Brotli stream declares in its first bits (RFC 7932 §9.1); 0 for a large window.</summary>
+    private static int WindowBits(byte first)
+    {
+        if ((first & 1) == 0) return 16;
+        var n = (first >> 1) & 7;
+        if (n != 0) return 17 + n;
+        var m = (first >> 4) & 7;
+        return m switch { 0 => 17, 1 => 0, _ => 8 + m };
     }
 
     private static ArgumentException TooLarge(ServiceInfo service, string size) =>
@@ -82,12 +104,16 @@ internal static class MdnsServiceText
         }
         var compressed = new byte[total];
         if (System.Buffers.Text.Base64.DecodeFromUtf8(base64, compressed, out _, out var compressedLength) != OperationStatus.Done) return null;
+        if (compressedLength == 0 || WindowBits(compressed[0]) is not (>= 10 and <= MaxWindowBits)) return null;
 
         // Inflate into a fixed buffer: a payload that would grow past MaxJson fails here, having written at most MaxJson bytes.
         var json = ArrayPool<byte>.Shared.Rent(MaxJson);
         try
         {
-            if (!BrotliDecoder.TryDecompress(compressed.AsSpan(0, compressedLength), json.AsSpan(0, MaxJson), out var jsonLength)) return null;
+            // BrotliDecoder.TryDecompress would inflate everything to learn it does not fit; the streaming
+            // decoder stops when the buffer is full (DestinationTooSmall), so the work is bounded as well.
+            using var decoder = new BrotliDecoder();
+            if (decoder.Decompress(compressed.AsSpan(0, compressedLength), json.AsSpan(0, MaxJson), out _, out var jsonLength) != OperationStatus.Done) return null;
             var service = JsonSerializer.Deserialize(json.AsSpan(0, jsonLength), RegistryJsonContext.Default.ServiceInfo);
             return service is { Nodes.Count: 1 } && !string.IsNullOrEmpty(service.Name) && service.Nodes[0] is { Id.Length: > 0, Address: not null } ? service : null;
         }

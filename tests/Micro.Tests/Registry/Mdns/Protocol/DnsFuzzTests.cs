@@ -70,7 +70,7 @@ public sealed class DnsFuzzTests
             HostilePackets.Query(),
             HostilePackets.RepeatedQuestions(40),
             HostilePackets.Goodbye(local.Instance),
-            HostilePackets.Announcement("bomb._micro._tcp.local", HostilePackets.BombText(HostilePackets.CompressedZeros(1 << 24), "bomb")),
+            HostilePackets.Announcement("bomb._micro._tcp.local", HostilePackets.BombText(HostilePackets.CompressedZeros(8 << 20), "bomb")),
             DnsCodec.Encode(new DnsMessage { Questions = [new DnsQuestion(local.Instance, DnsType.Any, UnicastResponse: true)], Answers = [local.Ptr.Record] }),
         ];
     }
