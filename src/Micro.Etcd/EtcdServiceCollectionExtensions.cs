@@ -23,7 +23,7 @@ public static class EtcdServiceCollectionExtensions
     public static IConfigurationManager AddMicroEtcdConfig(this IConfigurationManager configuration, string service)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        if (!string.Equals(MicroSettings.Plugin(configuration, "config"), "etcd", StringComparison.OrdinalIgnoreCase)) return configuration;
+        if (!string.Equals(MicroSettings.GetPlugin(configuration, "config"), "etcd", StringComparison.OrdinalIgnoreCase)) return configuration;
         var address = MicroSettings.Address(configuration, "config") ?? new EtcdOptions().Address;
         var prefix = MicroSettings.Get(configuration, "config", "prefix") ?? $"/micro/config/{service}/";
         configuration.AddEtcd(address, prefix);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Micro.Plugins;
 
@@ -21,11 +22,40 @@ public static class PluginServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Registers <typeparamref name="T"/> (unless the app registered one itself) as the plug-in named by
+    /// <typeparamref name="TOptions"/>'s <see cref="IPluginOptions.Plugin"/> (<c>MICRO_{PIECE}</c>, <c>Micro:{Piece}:Plugin</c>,
+    /// or set in code by a <c>UseXxx()</c> call), or <paramref name="defaultName"/> when it is not set.
+    /// </summary>
+    public static IServiceCollection AddSelectedPlugin<T, TOptions>(this IServiceCollection services, string piece, string defaultName)
+        where T : class where TOptions : class, IPluginOptions, new()
+    {
+        services.AddMicroOptions<TOptions>(piece);
+        services.TryAddSingletonFactory(sp => Create<T>(sp, piece, sp.GetRequiredService<IOptions<TOptions>>().Value.Plugin ?? defaultName));
+        return services;
+    }
+
+    /// <summary>
+    /// Picks the plug-in <paramref name="name"/> for <paramref name="piece"/> in code, whatever the configuration says, and
+    /// applies <paramref name="configure"/> to the piece's options: what every <c>UseXxx()</c> extension does.
+    /// </summary>
+    public static IServiceCollection UsePlugin<TOptions>(this IServiceCollection services, string piece, string name, Action<TOptions>? configure = null)
+        where TOptions : class, IPluginOptions, new()
+    {
+        services.AddMicroOptions<TOptions>(piece, o => { o.Plugin = name; configure?.Invoke(o); });
+        return services;
+    }
+
     /// <summary>Builds the plug-in chosen by configuration; a clear error names the ones available.</summary>
     public static T Resolve<T>(IServiceProvider services, string kind, string defaultName) where T : class
     {
         var configuration = services.GetService<IConfiguration>();
-        var wanted = (configuration is null ? null : MicroSettings.Plugin(configuration, kind)) ?? defaultName;
+        var wanted = (configuration is null ? null : MicroSettings.GetPlugin(configuration, kind)) ?? defaultName;
+        return Create<T>(services, kind, wanted);
+    }
+
+    private static T Create<T>(IServiceProvider services, string kind, string wanted) where T : class
+    {
         var factories = services.GetServices<PluginFactory<T>>().ToList();
         // Last registration wins, like everything else in Microsoft.Extensions.DependencyInjection.
         var factory = factories.LastOrDefault(f => string.Equals(f.Name, wanted, StringComparison.OrdinalIgnoreCase));
@@ -33,8 +63,8 @@ public static class PluginServiceCollectionExtensions
         {
             var known = factories.Count == 0 ? "none" : string.Join(", ", factories.Select(f => f.Name).Distinct());
             throw new InvalidOperationException(
-                $"MICRO_{kind.ToUpperInvariant()}={wanted}: no {kind} plug-in of that name is registered (available: {known}). " +
-                $"Reference the plug-in package and call its AddMicro... extension.");
+                $"{MicroSettings.Describe(char.ToUpperInvariant(kind[0]) + kind[1..], null)} = {wanted}: no {kind} plug-in of that name is registered (available: {known}). " +
+                "Reference the plug-in package and call its Add...Plugins() extension.");
         }
         return factory.Create(services);
     }

@@ -33,7 +33,7 @@ public class PluginSelectionTests
     {
         using var provider = Build(new() { ["MICRO_REGISTRY"] = "consul" });
         var e = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IRegistry>());
-        Assert.Contains("MICRO_REGISTRY=consul", e.Message);
+        Assert.Contains("(MICRO_REGISTRY) = consul", e.Message);
         Assert.Contains("memory", e.Message);
     }
 
