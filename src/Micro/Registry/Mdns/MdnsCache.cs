@@ -4,12 +4,12 @@ namespace Micro.Registry.Mdns;
 
 /// <summary>
 /// What this node knows of other nodes, learnt from their TXT records. Bounded: at most
-/// <see cref="MdnsRegistryOptions.MaxCachedNodes"/> entries (the least recently refreshed is evicted) and
-/// <see cref="MdnsRegistryOptions.MaxNodesPerService"/> per service (new ones beyond it are ignored);
+/// <see cref="RegistryOptions.MaxCachedNodes"/> entries (the least recently refreshed is evicted) and
+/// <see cref="RegistryOptions.MaxNodesPerService"/> per service (new ones beyond it are ignored);
 /// received TTLs are capped. A TXT identical to the one cached only refreshes the entry, so a repeated
 /// announcement is never decoded twice. Not thread-safe: the registry holds its lock around every call.
 /// </summary>
-internal sealed class MdnsCache(MdnsRegistryOptions options, TimeProvider time, Action<RegistryEventType, ServiceInfo> publish)
+internal sealed class MdnsCache(RegistryOptions options, TimeProvider time, Action<RegistryEventType, ServiceInfo> publish)
 {
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.OrdinalIgnoreCase);
     private readonly LinkedList<Entry> _byRefresh = new(); // least recently refreshed first

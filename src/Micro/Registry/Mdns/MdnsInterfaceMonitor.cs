@@ -2,7 +2,7 @@ namespace Micro.Registry.Mdns;
 
 /// <summary>
 /// A dedicated thread, inside the registry's network namespace, that re-enumerates interfaces every
-/// <see cref="MdnsRegistryOptions.InterfaceCheckInterval"/> (or at once when asked, after a socket error) and
+/// <see cref="RegistryOptions.InterfaceCheckInterval"/> (or at once when asked, after a socket error) and
 /// hands a new interface list to the registry when it differs, so the registry re-opens its socket there.
 /// </summary>
 internal sealed class MdnsInterfaceMonitor : IDisposable

@@ -24,7 +24,7 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
     /// <summary>The DNS-SD service type of Micro nodes.</summary>
     public const string ServiceType = LocalInstance.ServiceType;
 
-    private readonly MdnsRegistryOptions _options;
+    private readonly RegistryOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
@@ -44,9 +44,9 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
     private long _lastListQuery;
 
     /// <summary>Opens the mDNS socket on the chosen interfaces, in the calling thread's network namespace.</summary>
-    public MdnsRegistry(MdnsRegistryOptions? options = null, TimeProvider? time = null, ILogger<MdnsRegistry>? logger = null)
+    public MdnsRegistry(RegistryOptions? options = null, TimeProvider? time = null, ILogger<MdnsRegistry>? logger = null)
     {
-        _options = options ?? new MdnsRegistryOptions();
+        _options = options ?? new RegistryOptions();
         _time = time ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _transport = new MdnsTransport(NetworkInterfacePicker.Pick(_options.Interfaces), _options.Port);

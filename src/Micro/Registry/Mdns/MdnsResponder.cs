@@ -19,7 +19,7 @@ internal sealed class MdnsResponder : IDisposable
 
     private readonly Func<IReadOnlyList<LocalInstance>> _locals;
     private readonly Func<MdnsTransport> _transport;
-    private readonly MdnsRegistryOptions _options;
+    private readonly RegistryOptions _options;
     private readonly TimeProvider _time;
     private readonly MdnsCounters _counters;
     private readonly EncodedRecord _enumeration;
@@ -30,7 +30,7 @@ internal sealed class MdnsResponder : IDisposable
     private double _unicastTokens = UnicastPerSecond;
     private long _unicastRefilled;
 
-    public MdnsResponder(Func<IReadOnlyList<LocalInstance>> locals, Func<MdnsTransport> transport, MdnsRegistryOptions options, TimeProvider time, MdnsCounters counters)
+    public MdnsResponder(Func<IReadOnlyList<LocalInstance>> locals, Func<MdnsTransport> transport, RegistryOptions options, TimeProvider time, MdnsCounters counters)
     {
         _locals = locals;
         _transport = transport;
