@@ -23,6 +23,7 @@ public static class MicroCli
             StoreCommand.Create(),
             ConfigCommand.Create(),
             NewCommand.Create(),
+            DashboardCommand.Create(),
         };
         return root;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Micro.Cli.Calls;
+using Micro.Cli.Discovery;
 using Micro.Cli.Hosting;
 using Micro.Cli.Output;
 using Micro.Registry;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Micro.Cli.Calls;
+using Micro.Cli.Discovery;
 using Micro.Cli.Hosting;
 using Micro.Cli.Output;
 

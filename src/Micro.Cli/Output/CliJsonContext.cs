@@ -18,7 +18,10 @@ namespace Micro.Cli.Output;
 [JsonSerializable(typeof(ConfigValueView))]
 [JsonSerializable(typeof(NewServiceResult))]
 [JsonSerializable(typeof(JsonElement))]
-
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(Dashboard.DashboardCallRequest))]
+[JsonSerializable(typeof(Dashboard.DashboardCallResult))]
+[JsonSerializable(typeof(Dashboard.DashboardSnapshot))]
 
 
 internal sealed partial class CliJsonContext : JsonSerializerContext;

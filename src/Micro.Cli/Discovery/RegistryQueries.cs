@@ -1,7 +1,7 @@
 using Micro.Errors;
 using Micro.Registry;
 
-namespace Micro.Cli.Calls;
+namespace Micro.Cli.Discovery;
 
 /// <summary>Registry look-ups the commands share: every service in full (nodes and endpoints), or one by name.</summary>
 public static class RegistryQueries
