@@ -24,6 +24,7 @@ public static class MicroCli
             ConfigCommand.Create(),
             NewCommand.Create(),
             DashboardCommand.Create(),
+            McpCommand.Create(),
         };
         return root;
     }

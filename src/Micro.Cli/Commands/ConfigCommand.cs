@@ -59,10 +59,17 @@ public static class ConfigCommand
                 Print(cli, View(config.Get(parse.GetValue(path)!)));
                 var seen = 0;
                 var limit = parse.GetValue(count);
-                await foreach (var change in changes.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+                try
                 {
-                    Print(cli, change);
-                    if (limit is { } l && ++seen >= l) break;
+                    await foreach (var change in changes.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+                    {
+                        Print(cli, change);
+                        if (limit is { } l && ++seen >= l) break;
+                    }
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    // Ctrl+C is how a watch ends.
                 }
             }
             return ExitCodes.Ok;

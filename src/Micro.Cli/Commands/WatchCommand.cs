@@ -41,6 +41,10 @@ public static class WatchCommand
                     next = events.MoveNextAsync();
                 }
             }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Ctrl+C is how a watch ends.
+            }
             finally
             {
                 await events.DisposeAsync().ConfigureAwait(false);
