@@ -14,6 +14,8 @@ public sealed class ChildProcess : IAsyncDisposable
     private readonly TaskCompletionSource _stdoutClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stderrClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private int _disposed;
+
     private ChildProcess(Process process) => _process = process;
 
     /// <summary>Starts <paramref name="file"/> with <paramref name="args"/>; environment changes apply on top of ours (null value = remove).</summary>
@@ -107,6 +109,7 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         try
         {
             if (!_process.HasExited)
