@@ -1,4 +1,5 @@
 using System.Globalization;
+using Micro.Auth;
 using Micro.Client;
 using Micro.Codec;
 using Micro.Middleware;
@@ -44,10 +45,12 @@ public static class MicroServiceCollectionExtensions
         services.AddMicroSync();
         services.TryAddSingleton<Config.IMicroConfig>(sp => new Config.MicroConfig(sp.GetService<IConfiguration>() ?? new ConfigurationBuilder().Build()));
 
+        services.AddMicroAuth();
         services.TryAddSingleton(sp => ClientOptionsFrom(sp.GetService<IConfiguration>()));
         services.TryAddSingleton(sp => new MicroClient(
             sp.GetRequiredService<IRegistry>(), sp.GetRequiredService<ISelector>(), sp.GetRequiredService<CodecRegistry>(),
-            sp.GetRequiredService<ClientOptions>(), sp.GetServices<IClientMiddleware>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<ClientOptions>(), sp.GetServices<IClientMiddleware>(), sp.GetRequiredService<TimeProvider>(),
+            AuthServiceCollectionExtensions.CallCredentials(sp)));
         services.TryAddSingleton<IMicroClient>(sp => sp.GetRequiredService<MicroClient>());
         return services;
     }
