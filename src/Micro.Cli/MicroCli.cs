@@ -25,6 +25,7 @@ public static class MicroCli
             NewCommand.Create(),
             DashboardCommand.Create(),
             McpCommand.Create(),
+            AuthCommand.Create(),
         };
         return root;
     }

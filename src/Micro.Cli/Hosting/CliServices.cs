@@ -57,7 +57,7 @@ public sealed class CliServices : IAsyncDisposable
         services.AddSingleton(configuration);
         services.AddLogging(logging => logging
             .AddSimpleConsole(o => o.SingleLine = true)
-            .AddFilter(level => level >= (verbose ? LogLevel.Debug : LogLevel.Warning)));
+            .AddFilter(level => level >= (verbose ? LogLevel.Debug : LogLevel.Error))); // a CLI reports its own one-line errors
         services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         // Raw JSON (and raw protobuf) calls: the tool has no service types, the bytes pass through.
         services.AddSingleton<ICodec>(new PassThroughCodec(new JsonCodec()));

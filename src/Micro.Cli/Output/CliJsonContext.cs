@@ -18,6 +18,10 @@ namespace Micro.Cli.Output;
 [JsonSerializable(typeof(ConfigValueView))]
 [JsonSerializable(typeof(NewServiceResult))]
 [JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(AuthAccountView))]
+[JsonSerializable(typeof(AuthRuleView))]
+[JsonSerializable(typeof(IReadOnlyList<AuthRuleView>))]
+[JsonSerializable(typeof(AuthTokenView))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(Dashboard.DashboardCallRequest))]
 [JsonSerializable(typeof(Dashboard.DashboardCallResult))]
@@ -47,3 +51,12 @@ public sealed record ConfigValueView(string Path, bool Exists, string? Value, IR
 
 /// <summary>What <c>micro new</c> created.</summary>
 public sealed record NewServiceResult(string Name, string Service, string Directory, IReadOnlyList<string> Files);
+
+/// <summary>An account as <c>micro auth accounts</c> prints it (the secret only when just created).</summary>
+public sealed record AuthAccountView(string Id, string Type, IReadOnlyList<string> Scopes, string? Secret);
+
+/// <summary>A rule as <c>micro auth rules</c> prints it; the resource as type:name:endpoint.</summary>
+public sealed record AuthRuleView(string Id, string Access, string Scope, string Resource, int Priority);
+
+/// <summary>Tokens from <c>micro auth token</c>.</summary>
+public sealed record AuthTokenView(string AccessToken, string RefreshToken, DateTimeOffset Expiry, DateTimeOffset RefreshExpiry);

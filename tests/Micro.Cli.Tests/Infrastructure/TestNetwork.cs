@@ -26,9 +26,12 @@ public sealed class TestNetwork : IAsyncLifetime
     }
 
     /// <summary>Runs a program inside the namespace and keeps it until dispose (or until the test stops it).</summary>
-    public ChildProcess Start(string program, params string[] args)
+    public ChildProcess Start(string program, params string[] args) => StartWith(null, program, args);
+
+    /// <summary>Like <see cref="Start"/>, with extra environment variables.</summary>
+    public ChildProcess StartWith(IReadOnlyDictionary<string, string?>? environment, string program, params string[] args)
     {
-        var child = ChildProcess.Start("ip", ["netns", "exec", Name, program, .. args], Environment);
+        var child = ChildProcess.Start("ip", ["netns", "exec", Name, program, .. args], With(environment));
         lock (_children) _children.Add(child);
         return child;
     }
@@ -40,9 +43,12 @@ public sealed class TestNetwork : IAsyncLifetime
     public Task<CliResult> MicroAsync(params string[] args) => MicroWithInputAsync(null, args);
 
     /// <summary>Runs <c>micro ARGS</c> inside the namespace with <paramref name="stdin"/> as its input.</summary>
-    public async Task<CliResult> MicroWithInputAsync(string? stdin, params string[] args)
+    public Task<CliResult> MicroWithInputAsync(string? stdin, params string[] args) => MicroWithAsync(null, stdin, args);
+
+    /// <summary>Runs <c>micro ARGS</c> inside the namespace with extra environment variables and <paramref name="stdin"/>.</summary>
+    public async Task<CliResult> MicroWithAsync(IReadOnlyDictionary<string, string?>? environment, string? stdin, params string[] args)
     {
-        await using var child = ChildProcess.Start("ip", ["netns", "exec", Name, "dotnet", Paths.Cli, .. args], Environment);
+        await using var child = ChildProcess.Start("ip", ["netns", "exec", Name, "dotnet", Paths.Cli, .. args], With(environment));
         if (stdin is not null) await child.Input.WriteAsync(stdin);
         child.Input.Close();
         var code = await child.WaitForExitAsync(TimeSpan.FromSeconds(60));
@@ -66,6 +72,13 @@ public sealed class TestNetwork : IAsyncLifetime
             await Task.Delay(300);
         }
         throw new TimeoutException($"{service} never had {nodes} node(s); last describe: {last}");
+    }
+
+    private static Dictionary<string, string?> With(IReadOnlyDictionary<string, string?>? environment)
+    {
+        var all = new Dictionary<string, string?>(Environment);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>()) all[key] = value;
+        return all;
     }
 
     /// <inheritdoc/>
