@@ -15,7 +15,7 @@ namespace Micro.Auth.Jwt;
 /// The default <see cref="IAuth"/>: ES256 JWTs with a key id, accounts, rules and signing keys in the
 /// Micro store (a PostgreSQL or Redis store shares them between nodes). Validation pins the algorithm,
 /// issuer, audience and token type, allows at most 30 s of clock skew, requires <c>exp</c>, and finds
-/// keys only by <c>kid</c> in the local key set. Validated access tokens are cached by hash until they
+/// keys only by <c>kid</c> in the local key set. Validated access tokens are cached until they
 /// expire; rules are compiled into a <see cref="RuleSet"/>. Rules and keys are re-read every
 /// <see cref="AuthOptions.RefreshInterval"/>.
 /// </summary>
@@ -50,6 +50,7 @@ public sealed partial class JwtAuth : IAuth
     private Task? _loaded;
     private Task? _refreshLoop;
 
+    /// <summary>Auth over <paramref name="store"/> (shared by every node that should trust each other); nothing is read until first use or <see cref="StartAsync"/>.</summary>
     public JwtAuth(IStore store, AuthOptions? options = null, TimeProvider? time = null, ILogger<JwtAuth>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -63,6 +64,7 @@ public sealed partial class JwtAuth : IAuth
         _refreshParameters = Parameters(_options.Issuer, RefreshTokenType);
     }
 
+    /// <inheritdoc />
     public string Name => "jwt";
 
     /// <summary>Validated access tokens currently cached.</summary>
@@ -186,6 +188,7 @@ public sealed partial class JwtAuth : IAuth
         }
     }
 
+    /// <inheritdoc />
     public async ValueTask<Account> GenerateAsync(string id, string type, IReadOnlyList<string>? scopes = null,
         IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default)
     {
@@ -203,6 +206,7 @@ public sealed partial class JwtAuth : IAuth
         return record.ToAccount() with { Secret = secret };
     }
 
+    /// <inheritdoc />
     public ValueTask DeleteAccountAsync(string id, CancellationToken cancellationToken = default)
     {
         CheckId(id, "account id");
@@ -235,6 +239,7 @@ public sealed partial class JwtAuth : IAuth
         return Issue(account.ToAccount(), [service], null);
     }
 
+    /// <inheritdoc />
     public async ValueTask<AuthToken> TokenAsync(TokenRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -290,8 +295,9 @@ public sealed partial class JwtAuth : IAuth
     {
         var descriptor = new SecurityTokenDescriptor
         {
+            // Every call carries the token (HTTP/2 clients here do not index request headers), so it is
+            // kept small: no iat or jti, which nothing checks.
             Issuer = _options.Issuer,
-            IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
             Expires = expires.UtcDateTime,
             TokenType = type,
@@ -300,31 +306,31 @@ public sealed partial class JwtAuth : IAuth
             {
                 [JwtRegisteredClaimNames.Sub] = account.Id,
                 ["scope"] = string.Join(' ', account.Scopes),
-                ["acct"] = account.Type,
             },
         };
+        if (account.Type != Account.UserType) descriptor.Claims["acct"] = account.Type;
         foreach (var audience in audiences) descriptor.Audiences.Add(audience);
         return _handler.CreateToken(descriptor);
     }
 
+    /// <inheritdoc />
     public ValueTask<Account> InspectAsync(string accessToken, string audience, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(accessToken);
         ArgumentException.ThrowIfNullOrEmpty(audience);
         if (accessToken.Length > _options.MaxTokenSize) throw Rejected(audience, "oversized");
-        var key = TokenCache.Key(accessToken, audience);
-        if (_cache.TryGet(key, out var cached)) return ValueTask.FromResult(cached);
-        return ValidateAsync(accessToken, audience, key, cancellationToken);
+        if (_cache.TryGet(accessToken, audience, out var cached)) return ValueTask.FromResult(cached);
+        return ValidateAsync(accessToken, audience, cancellationToken);
     }
 
     /// <summary>The hot path: a token validated before and not yet expired, looked up without copying it out of the header.</summary>
     internal bool TryGetCached(ReadOnlySpan<char> token, string audience, out Account account)
     {
         account = null!;
-        return token.Length <= _options.MaxTokenSize && _cache.TryGet(TokenCache.Key(token, audience), out account);
+        return token.Length <= _options.MaxTokenSize && _cache.TryGet(token, audience, out account);
     }
 
-    private async ValueTask<Account> ValidateAsync(string token, string audience, UInt128 cacheKey, CancellationToken cancellationToken)
+    private async ValueTask<Account> ValidateAsync(string token, string audience, CancellationToken cancellationToken)
     {
         await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
         var parameters = AccessParameters(audience);
@@ -343,7 +349,7 @@ public sealed partial class JwtAuth : IAuth
             Type = jwt.TryGetPayloadValue<string>("acct", out var type) ? type : Account.UserType,
             Scopes = jwt.TryGetPayloadValue<string>("scope", out var scope) && scope.Length > 0 ? scope.Split(' ') : [],
         };
-        _cache.Add(cacheKey, account, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
+        _cache.Add(token, audience, account, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
         return account;
     }
 
@@ -397,6 +403,7 @@ public sealed partial class JwtAuth : IAuth
         return true;
     }
 
+    /// <inheritdoc />
     public async ValueTask GrantAsync(Rule rule, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rule);
@@ -410,6 +417,7 @@ public sealed partial class JwtAuth : IAuth
         await ReloadAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
     public async ValueTask RevokeAsync(string ruleId, CancellationToken cancellationToken = default)
     {
         CheckId(ruleId, "rule id");
@@ -418,6 +426,7 @@ public sealed partial class JwtAuth : IAuth
         await ReloadAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
     public async ValueTask<IReadOnlyList<Rule>> ListRulesAsync(CancellationToken cancellationToken = default)
     {
         await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
@@ -516,6 +525,7 @@ public sealed partial class JwtAuth : IAuth
         _ => e.GetType().Name,
     };
 
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         if (_stop.IsCancellationRequested) return;
