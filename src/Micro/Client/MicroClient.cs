@@ -37,10 +37,10 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         _options = options ?? new ClientOptions();
         var problems = _options.Validate().ToList();
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems), nameof(options));
-        _selector = selector ?? new RandomSelector();
+        _time = time ?? TimeProvider.System;
+        _selector = selector ?? new PowerOfTwoChoicesSelector(_time);
         _codecs = codecs ?? new CodecRegistry();
         _middleware = middleware?.ToArray() ?? [];
-        _time = time ?? TimeProvider.System;
         Health = new NodeHealth(_time) { Quarantine = _options.Quarantine };
         _cache = new RegistryCache(registry, _options.CacheTtl, _time);
         _channels = new ChannelPool(_options, _time);
