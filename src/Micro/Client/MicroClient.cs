@@ -99,7 +99,8 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     {
         var (requestCodec, responseCodec) = CodecsFor<TRequest, TResponse>(options);
         var method = MethodCache<TRequest, TResponse>.Get(service, endpoint, requestCodec, responseCodec, MethodType.Unary);
-        var deadline = _time.GetUtcNow().UtcDateTime + (options.Timeout ?? _options.Timeout);
+        var callStart = _time.GetUtcNow().UtcDateTime;
+        var deadline = callStart + (options.Timeout ?? _options.Timeout);
         var inherited = false;
         var linked = Inherit(options, ref deadline, ref inherited, ref cancellationToken);
         try
@@ -115,7 +116,9 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 var attemptDeadline = attempt < retries && idempotent ? AttemptDeadline(deadline) : deadline;
                 var channel = _channels.Get(node.Address);
                 var started = Stopwatch.GetTimestamp();
-                channel.Enter();
+                // Only a call that may outlast the idle sweep needs to hold the channel open (streams always do).
+                var hold = attemptDeadline - callStart >= ChannelPool.IdleTimeout;
+                if (hold) channel.Enter();
                 AttemptFailure failure;
                 RpcException rpc;
                 try
@@ -138,7 +141,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 }
                 finally
                 {
-                    channel.Exit();
+                    if (hold) channel.Exit();
                 }
 
                 if (failure == AttemptFailure.Cancelled) cancellationToken.ThrowIfCancellationRequested();
