@@ -58,14 +58,19 @@ internal sealed class GroupDispatcher
                 }
                 _missingSince = 0;
                 var healthy = nodes.Where(n => !_broker.Health.IsFailed(n.Id)).ToList();
-                var node = _broker.Selector.Select(SubscriberDirectory.ServiceFor(Topic), healthy.Count > 0 ? healthy : nodes);
+                var service = SubscriberDirectory.ServiceFor(Topic);
+                var node = _broker.Selector.Select(service, healthy.Count > 0 ? healthy : nodes);
                 List<DeliveryReply> replies;
+                var sent = time.GetTimestamp();
                 try
                 {
                     replies = await _broker.SendAsync(node, Group, batch, cancellationToken).ConfigureAwait(false);
+                    // Load-aware selectors (p2c) learn from deliveries as they do from calls.
+                    _broker.Selector.Report(service, node, Selector.CallOutcome.Success, time.GetElapsedTime(sent));
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
+                    _broker.Selector.Report(service, node, Selector.CallOutcome.NodeFailure, time.GetElapsedTime(sent));
                     _broker.Health.MarkFailed(node.Id);
                     PutBack(batch);
                     _broker.Counters.OnRedelivered(batch.Count);
