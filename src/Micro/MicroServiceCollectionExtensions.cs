@@ -8,6 +8,7 @@ using Micro.Registry.Mdns;
 using Micro.Selector;
 using Micro.Store;
 using Micro.Sync;
+using Micro.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -44,10 +45,13 @@ public static class MicroServiceCollectionExtensions
         services.AddMicroSync();
         services.TryAddSingleton<Config.IMicroConfig>(sp => new Config.MicroConfig(sp.GetService<IConfiguration>() ?? new ConfigurationBuilder().Build()));
 
+        services.AddMicroTelemetry();
         services.TryAddSingleton(sp => ClientOptionsFrom(sp.GetService<IConfiguration>()));
         services.TryAddSingleton(sp => new MicroClient(
             sp.GetRequiredService<IRegistry>(), sp.GetRequiredService<ISelector>(), sp.GetRequiredService<CodecRegistry>(),
-            sp.GetRequiredService<ClientOptions>(), sp.GetServices<IClientMiddleware>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<ClientOptions>(), sp.GetServices<IClientMiddleware>().Where(m => m is not Telemetry.PassThroughClientMiddleware),
+            sp.GetRequiredService<TimeProvider>())
+        { Telemetry = sp.GetRequiredService<Telemetry.ClientTelemetry>() });
         services.TryAddSingleton<IMicroClient>(sp => sp.GetRequiredService<MicroClient>());
         return services;
     }

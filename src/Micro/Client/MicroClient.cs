@@ -42,6 +42,19 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
 
     public IRegistry Registry { get; }
 
+    /// <summary>Attempt spans, retry/quarantine metrics and log events (a client built by hand traces attempts only).</summary>
+    internal Telemetry.ClientTelemetry Telemetry
+    {
+        get => _telemetry;
+        init
+        {
+            _telemetry = value;
+            _cache.Changed = value.RegistryChanged;
+        }
+    }
+
+    private readonly Telemetry.ClientTelemetry _telemetry = Micro.Telemetry.ClientTelemetry.Untracked;
+
     /// <summary>Which nodes are being skipped after failures.</summary>
     public NodeHealth Health { get; }
 
@@ -82,18 +95,25 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         for (var attempt = 0; ; attempt++)
         {
             var node = await PickNodeAsync(service, endpoint, options, tried, cancellationToken).ConfigureAwait(false);
+            var span = _telemetry.StartAttempt(service, endpoint, node, attempt); // telemetry: one span per attempt
             try
             {
-                using var call = _channels.Get(node.Address).AsyncUnaryCall(method, null, new Grpc.Core.CallOptions(headers, deadline, cancellationToken), request);
-                return await call.ResponseAsync.ConfigureAwait(false);
+                using var call = _channels.Get(node.Address).AsyncUnaryCall(method, null,
+                    new Grpc.Core.CallOptions(Micro.Telemetry.TraceContext.Inject(span ?? System.Diagnostics.Activity.Current, headers), deadline, cancellationToken), request);
+                var response = await call.ResponseAsync.ConfigureAwait(false);
+                _telemetry.EndAttempt(span, null);
+                return response;
             }
             catch (RpcException e)
             {
+                _telemetry.EndAttempt(span, e);
                 cancellationToken.ThrowIfCancellationRequested();
                 var error = GrpcErrorMapping.FromRpcException(e, service, endpoint);
                 if (!IsTransportFailure(e)) throw error;
                 Health.MarkFailed(node.Id);
+                _telemetry.Quarantined(service, node, Health.Quarantine, error.Id);
                 if (attempt >= retries || options.Address is not null) throw error;
+                _telemetry.Retrying(service, endpoint, attempt, node, error.Id);
                 (tried ??= []).Add(node);
                 var pause = _options.Backoff * (1 << Math.Min(attempt, 10));
                 var left = deadline - _time.GetUtcNow().UtcDateTime;

@@ -127,7 +127,8 @@ public sealed class MicroServiceBuilder
         _web.Services.AddSingleton(options);
         _web.Services.AddSingleton(handlers);
         _web.Services.AddSingleton<ServerState>();
-        _web.Services.AddSingleton(sp => new HandlerEnvironment(Name, sp.GetRequiredService<Codec.CodecRegistry>(), middleware,
+        _web.Services.AddSingleton(sp => new HandlerEnvironment(Name, sp.GetRequiredService<Codec.CodecRegistry>(),
+            [.. Telemetry.TelemetryServiceCollectionExtensions.ServerMiddleware(sp), .. middleware], // telemetry outermost
             sp.GetRequiredService<ServerState>(), sp, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Micro.Server")));
         _web.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<MicroGrpcService>, MicroMethodProvider>());
         var identity = new NodeIdentity(Name, options);

@@ -38,6 +38,14 @@ public sealed class CallContext
     /// <summary>The caller's metadata (lower-case keys), built on first use.</summary>
     public IReadOnlyDictionary<string, string> Metadata => _cached ??= _metadata(_metadataSource);
 
+    /// <summary>One request header without building the whole metadata (telemetry reads <c>traceparent</c> on every call).</summary>
+    internal string? Header(string name) => _metadataSource switch
+    {
+        Grpc.Core.ServerCallContext grpc => Grpc.Core.ServerCallContextExtensions.GetHttpContext(grpc).Request.Headers[name].ToString() is { Length: > 0 } value ? value : null,
+        Microsoft.AspNetCore.Http.IHeaderDictionary http => http[name].ToString() is { Length: > 0 } value ? value : null,
+        _ => Metadata.TryGetValue(name, out var value) ? value : null,
+    };
+
     /// <summary>The service's DI container (singletons; handlers needing scoped services create a scope).</summary>
     public IServiceProvider Services { get; }
 }

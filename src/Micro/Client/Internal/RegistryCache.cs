@@ -30,6 +30,9 @@ internal sealed class RegistryCache(IRegistry registry, TimeSpan ttl, TimeProvid
         return entry;
     }
 
+    /// <summary>Told of every registry change the cache acts on (telemetry logs them).</summary>
+    public Action<RegistryEvent>? Changed { get; set; }
+
     /// <summary>Forget what we know about a service (e.g. every node failed).</summary>
     public void Invalidate(string service)
     {
@@ -52,7 +55,10 @@ internal sealed class RegistryCache(IRegistry registry, TimeSpan ttl, TimeProvid
             try
             {
                 await foreach (var change in registry.WatchAsync(null, cancellationToken).ConfigureAwait(false))
+                {
                     Invalidate(change.Service.Name);
+                    Changed?.Invoke(change);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Micro.Registry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Micro.Telemetry;
+
+/// <summary>
+/// The client's spans, instruments and log events: a span and a duration per logical call (recorded by
+/// <see cref="ClientTelemetryMiddleware"/>), a span per attempt with the node it went to, and counters for calls,
+/// errors, retries and quarantined nodes (recorded from the client's retry loop).
+/// </summary>
+internal sealed class ClientTelemetry
+{
+    /// <summary>For a client built by hand (no container): attempt spans and trace propagation, no metrics or logs.</summary>
+    public static readonly ClientTelemetry Untracked = new(null, NullLogger.Instance, new TelemetryOptions());
+
+    private readonly RpcDuration? _duration;
+    private readonly Counter<long>? _calls;
+    private readonly Counter<long>? _errors;
+    private readonly Counter<long>? _retries;
+    private readonly Counter<long>? _quarantines;
+    private readonly ILogger _logger;
+
+    public ClientTelemetry(Meter? meter, ILogger logger, TelemetryOptions options)
+    {
+        Conventions = RpcConventionsParser.Parse(options.SemanticConventionsOptIn);
+        _logger = logger;
+        if (meter is null) return;
+        _duration = new RpcDuration(meter, "client", Conventions);
+        _calls = meter.CreateCounter<long>("micro.client.calls", "{call}", "Calls made, by service, endpoint and error id (absent on success)");
+        _errors = meter.CreateCounter<long>("micro.client.errors", "{error}", "Calls that failed, by service, endpoint and error id");
+        _retries = meter.CreateCounter<long>("micro.client.retries", "{retry}", "Attempts retried on another node, by service, endpoint and the error id that caused them");
+        _quarantines = meter.CreateCounter<long>("micro.client.node.quarantines", "{node}", "Nodes put in quarantine after a transport failure, by service");
+    }
+
+    public RpcConventions Conventions { get; }
+
+    /// <summary>False while nobody listens: the middleware then adds nothing to a call.</summary>
+    public bool Active => MicroTelemetry.Source.HasListeners() || (_duration?.Enabled ?? false) || (_calls?.Enabled ?? false) || (_errors?.Enabled ?? false);
+
+    public Activity? StartCall(RpcNames names)
+    {
+        var activity = MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Client);
+        if (activity is { IsAllDataRequested: true }) RpcSpan.Describe(activity, names, Conventions);
+        return activity;
+    }
+
+    public void EndCall(Activity? activity, RpcNames names, long startedTimestamp, Exception? error)
+    {
+        var outcome = CallOutcomeInfo.From(error);
+        if (activity is { IsAllDataRequested: true }) RpcSpan.End(activity, outcome, Conventions, server: false);
+        _duration?.Record(startedTimestamp, names, outcome);
+        if (_calls is { Enabled: true })
+        {
+            var tags = new TagList { { SemanticConventions.MicroService, names.Service }, { SemanticConventions.MicroEndpoint, names.Endpoint } };
+            if (outcome.ErrorId is not null) tags.Add(SemanticConventions.MicroErrorId, outcome.ErrorId);
+            _calls.Add(1, tags);
+        }
+        if (outcome.ErrorId is not null && _errors is { Enabled: true })
+            _errors.Add(1, new TagList
+            {
+                { SemanticConventions.MicroService, names.Service }, { SemanticConventions.MicroEndpoint, names.Endpoint },
+                { SemanticConventions.MicroErrorId, outcome.ErrorId },
+            });
+    }
+
+    /// <summary>A span for one attempt (the actual RPC to one node): its context is what the server sees as parent.</summary>
+    public Activity? StartAttempt(string service, string endpoint, NodeInfo node, int attempt)
+    {
+        if (!MicroTelemetry.Source.HasListeners()) return null;
+        var names = RpcNames.For(service, endpoint);
+        var activity = MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Client);
+        if (activity is { IsAllDataRequested: true })
+        {
+            RpcSpan.Describe(activity, names, Conventions);
+            RpcSpan.DescribePeer(activity, node.Address);
+            activity.SetTag(SemanticConventions.MicroNodeId, node.Id);
+            activity.SetTag(SemanticConventions.MicroAttempt, attempt + 1);
+        }
+        return activity;
+    }
+
+    /// <summary>Ends an attempt span with how the attempt ended (null: it answered).</summary>
+    public void EndAttempt(Activity? activity, Exception? error)
+    {
+        if (activity is null) return;
+        if (activity.IsAllDataRequested) RpcSpan.End(activity, CallOutcomeInfo.From(error), Conventions, server: false);
+        activity.Dispose();
+    }
+
+    /// <summary>An attempt failed and the call goes on with another node.</summary>
+    public void Retrying(string service, string endpoint, int attempt, NodeInfo node, string errorId)
+    {
+        _retries?.Add(1, new TagList
+        {
+            { SemanticConventions.MicroService, service }, { SemanticConventions.MicroEndpoint, endpoint }, { SemanticConventions.MicroErrorId, errorId },
+        });
+        TelemetryLog.Retrying(_logger, service, endpoint, attempt + 1, node.Id, node.Address, errorId);
+    }
+
+    /// <summary>A node failed at the transport level and is skipped for <paramref name="quarantine"/>.</summary>
+    public void Quarantined(string service, NodeInfo node, TimeSpan quarantine, string errorId)
+    {
+        _quarantines?.Add(1, new TagList { { SemanticConventions.MicroService, service } });
+        TelemetryLog.Quarantined(_logger, node.Id, node.Address, service, quarantine, errorId);
+    }
+
+    /// <summary>The registry announced a change the client's cache acts on.</summary>
+    public void RegistryChanged(RegistryEvent change) =>
+        TelemetryLog.RegistryChanged(_logger, change.Service.Name, change.Type, change.Service.Nodes.Count);
+}
