@@ -12,7 +12,8 @@ internal readonly record struct CallOutcomeInfo(StatusCode Status, string? Error
     {
         null => Ok,
         MicroException micro => new(GrpcErrorMapping.ToStatusCode(micro.Code), micro.Id),
-        RpcException rpc => new(rpc.StatusCode, "grpc." + rpc.StatusCode.ToString().ToLowerInvariant()),
+        // The Micro error the server put in the trailers, or the one the client maps the bare status to.
+        RpcException rpc => new(rpc.StatusCode, GrpcErrorMapping.FromRpcException(rpc, "", "").Id),
         OperationCanceledException => new(StatusCode.Cancelled, ErrorCodes.Cancelled),
         _ => new(StatusCode.Unknown, error.GetType().FullName),
     };
