@@ -3,7 +3,7 @@
 # servers and the mDNS peer, and the NuGet restore of the solution.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs=(etcd-server etcd-client redis-server postgresql nats-server avahi-daemon avahi-utils dbus iproute2 nghttp2-client curl)
+pkgs=(etcd-server etcd-client redis-server postgresql nats-server avahi-daemon avahi-utils dbus iproute2 nghttp2-client curl nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -11,3 +11,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 dotnet restore Micro.slnx
+# Independent gRPC clients (grpc-js) the health and reflection tests drive, pinned by tests/interop/package-lock.json.
+[ -d tests/interop/node_modules/@grpc/grpc-js ] || (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)

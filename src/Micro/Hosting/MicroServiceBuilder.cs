@@ -135,8 +135,11 @@ public sealed class MicroServiceBuilder
         _web.Services.AddSingleton(identity);
         _web.Services.AddHostedService<RegistrationService>();
 
+        Health.HealthEndpoints.AddTo(_web); // health: grpc.health.v1, /health/live, /health/ready
+
         var app = _web.Build();
         ThrowIfUnencodable(app.Services.GetRequiredService<Codec.CodecRegistry>());
+        Health.HealthEndpoints.MapTo(app);
         app.UseMiddleware<RequestRoutingMiddleware>();
         app.MapGrpcService<MicroGrpcService>();
         return new MicroApp(app, identity);

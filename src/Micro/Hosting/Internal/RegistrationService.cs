@@ -62,6 +62,7 @@ internal sealed class RegistrationService(
         try
         {
             await registry.RegisterAsync(_registration!, new RegisterOptions { Ttl = identity.Options.RegisterTtl }, cancellationToken).ConfigureAwait(false);
+            state.MarkRegistered();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

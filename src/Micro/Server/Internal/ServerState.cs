@@ -10,6 +10,19 @@ internal sealed class ServerState
     public bool Draining => _draining;
     public int InFlight => Volatile.Read(ref _inFlight);
 
+    /// <summary>True once the registry has accepted this node (health: not ready before).</summary>
+    public bool Registered { get; private set; }
+
+    /// <summary>Raised when <see cref="Registered"/> or <see cref="Draining"/> changes (health watches it).</summary>
+    public event Action? Changed;
+
+    public void MarkRegistered()
+    {
+        if (Registered) return;
+        Registered = true;
+        Changed?.Invoke();
+    }
+
     /// <summary>Returns false when draining: the caller answers 503 so the client retries on another node.</summary>
     public bool TryEnter()
     {
@@ -30,6 +43,7 @@ internal sealed class ServerState
         var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _drained = drained;
         _draining = true;
+        Changed?.Invoke();
         if (InFlight == 0) return;
         try { await drained.Task.WaitAsync(cancellationToken).ConfigureAwait(false); }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
