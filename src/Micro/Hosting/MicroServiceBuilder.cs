@@ -136,10 +136,12 @@ public sealed class MicroServiceBuilder
         _web.Services.AddHostedService<RegistrationService>();
 
         Health.HealthEndpoints.AddTo(_web); // health: grpc.health.v1, /health/live, /health/ready
+        Reflection.ReflectionEndpoints.AddTo(_web); // grpc.reflection.v1 / v1alpha, schemas in the registry
 
         var app = _web.Build();
         ThrowIfUnencodable(app.Services.GetRequiredService<Codec.CodecRegistry>());
         Health.HealthEndpoints.MapTo(app);
+        Reflection.ReflectionEndpoints.MapTo(app);
         app.UseMiddleware<RequestRoutingMiddleware>();
         app.MapGrpcService<MicroGrpcService>();
         return new MicroApp(app, identity);
