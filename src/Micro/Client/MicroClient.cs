@@ -330,6 +330,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
             _selector.Report(c.Service, node, CallOutcome.Abandoned, TimeSpan.Zero);
             var channel = _channels.Get(node.Address);
             channel.Enter();
+            headers = Micro.Telemetry.TraceContext.Inject(Activity.Current, headers); // telemetry: the stream's server span joins the trace
             return (channel, method, new Grpc.Core.CallOptions(headers, deadline == DateTime.MaxValue ? null : deadline, cancellationToken), linked);
         }
         catch

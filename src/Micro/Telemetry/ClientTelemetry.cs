@@ -47,10 +47,11 @@ internal sealed class ClientTelemetry
         return activity;
     }
 
-    public void EndCall(Activity? activity, RpcNames names, long startedTimestamp, Exception? error)
+    public void EndCall(Activity? activity, RpcNames names, long startedTimestamp, Exception? error, bool recordMetrics = true)
     {
         var outcome = CallOutcomeInfo.From(error);
         if (activity is { IsAllDataRequested: true }) RpcSpan.End(activity, outcome, Conventions, server: false);
+        if (!recordMetrics) return;
         _duration?.Record(startedTimestamp, names, outcome);
         if (_calls is { Enabled: true })
         {

@@ -5,7 +5,8 @@ namespace Micro.Telemetry;
 
 /// <summary>
 /// The outermost client middleware: one span and one duration per logical call, however many attempts the client
-/// makes inside it (each attempt gets a child span from the client itself).
+/// makes inside it (each attempt gets a child span from the client itself). For duplex and server streams the pipeline
+/// returns once the stream is open, so their span covers opening it and no duration is recorded.
 /// </summary>
 internal sealed class ClientTelemetryMiddleware(ClientTelemetry telemetry) : IClientMiddleware
 {
@@ -20,16 +21,17 @@ internal sealed class ClientTelemetryMiddleware(ClientTelemetry telemetry) : ICl
     {
         var names = RpcNames.For(call.Service, call.Endpoint);
         var started = Stopwatch.GetTimestamp();
+        var opensStream = call.Kind is ClientCallKind.Duplex or ClientCallKind.ServerStream;
         using var activity = telemetry.StartCall(names);
         try
         {
             var result = await next(call).ConfigureAwait(false);
-            telemetry.EndCall(activity, names, started, null);
+            telemetry.EndCall(activity, names, started, null, recordMetrics: !opensStream);
             return result;
         }
         catch (Exception e)
         {
-            telemetry.EndCall(activity, names, started, e);
+            telemetry.EndCall(activity, names, started, e, recordMetrics: true);
             throw;
         }
     }
