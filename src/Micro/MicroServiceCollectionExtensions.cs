@@ -12,6 +12,7 @@ using Micro.Sync;
 using Micro.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Micro;
@@ -35,8 +36,8 @@ public static class MicroServiceCollectionExtensions
 
         services.TryAddSingleton(sp => new MemoryRegistry(sp.GetRequiredService<TimeProvider>()));
         services.AddPlugin<IRegistry>("memory", sp => sp.GetRequiredService<MemoryRegistry>());
-        services.AddPlugin<IRegistry>("mdns", sp => new MdnsRegistry(MdnsOptionsFrom(sp.GetService<IConfiguration>()), sp.GetRequiredService<TimeProvider>()));
-        services.AddSelectedPlugin<IRegistry>("registry", defaultName: "mdns");
+        services.AddPlugin<IRegistry>("mdns", sp => new MdnsRegistry(sp.GetRequiredService<IOptions<RegistryOptions>>().Value, sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILogger<MdnsRegistry>>()));
+        services.AddSelectedPlugin<IRegistry, RegistryOptions>("Registry", defaultName: "mdns");
 
         services.AddPlugin<ISelector>("random", _ => new RandomSelector());
         services.AddPlugin<ISelector>("roundrobin", _ => new RoundRobinSelector());
@@ -60,16 +61,9 @@ public static class MicroServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Uses the mDNS registry, whatever the configuration says.</summary>
-    public static IServiceCollection AddMdnsRegistry(this IServiceCollection services, MdnsRegistryOptions? options = null) =>
-        services.AddSingleton<IRegistry>(sp => new MdnsRegistry(options ?? MdnsOptionsFrom(sp.GetService<IConfiguration>()), sp.GetRequiredService<TimeProvider>()));
-
-    /// <summary>MICRO_REGISTRY_INTERFACES=eth1,eth2 limits mDNS to those interfaces.</summary>
-    private static MdnsRegistryOptions MdnsOptionsFrom(IConfiguration? configuration)
-    {
-        var interfaces = configuration is null ? null : MicroSettings.Get(configuration, "registry", "interfaces");
-        return new MdnsRegistryOptions { Interfaces = interfaces?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
-    }
+    /// <summary>Uses the mDNS registry whatever the configuration says, with <paramref name="configure"/> applied to its options.</summary>
+    public static IServiceCollection UseMdnsRegistry(this IServiceCollection services, Action<RegistryOptions>? configure = null) =>
+        services.UsePlugin("Registry", "mdns", configure);
 
     /// <summary>
     /// Lets the JSON codec encode the plain .NET types that <paramref name="context"/> (a source-generated

@@ -26,6 +26,9 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     private readonly RegistryCache _cache;
     private readonly ChannelPool _channels;
     private readonly Auth.ICallCredentials? _credentials;
+    private volatile AuthHeaders? _authHeaders;
+
+    private sealed record AuthHeaders(string Authorization, Metadata Headers);
     private IAsyncDisposable? _owner;
     private int _disposed;
 
@@ -377,9 +380,17 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         if (options.Metadata is not null && options.Metadata.Keys.Any(k => k.Equals(Auth.BearerToken.Header, StringComparison.OrdinalIgnoreCase)))
             return Headers(options, inheritedDeadline);
         var authorization = await _credentials!.GetAuthorizationAsync(service, cancellationToken).ConfigureAwait(false);
-        var headers = Headers(options, inheritedDeadline);
-        if (authorization is null) return headers;
-        headers ??= new Metadata();
+        if (authorization is null) return Headers(options, inheritedDeadline);
+        if (options.Metadata is null && options.ContentType is null && inheritedDeadline is null)
+        {
+            // The common case: only the token. One Metadata per token (grpc-dotnet only reads it), not per call.
+            var shared = _authHeaders;
+            if (shared is not null && ReferenceEquals(shared.Authorization, authorization)) return shared.Headers;
+            var fresh = new Metadata { { Auth.BearerToken.Header, authorization } };
+            _authHeaders = new AuthHeaders(authorization, fresh);
+            return fresh;
+        }
+        var headers = Headers(options, inheritedDeadline) ?? new Metadata();
         headers.Add(Auth.BearerToken.Header, authorization);
         return headers;
     }

@@ -5,9 +5,10 @@ using Micro.Registry;
 namespace Micro.Client.Internal;
 
 /// <summary>
-/// The client's view of the registry: answers from memory, refetches when a watch event says a
-/// service changed or the entry is older than the cache TTL. Unknown services are not cached, so a
-/// service that starts later is found on the next call.
+/// The client's view of the registry: answers from memory, applies watch events to the cached entry as
+/// changes (a node added, updated or removed; no refetch), refetches when the entry is older than the cache
+/// TTL or has lost its last node. Unknown services are not cached, so a service that starts later is found
+/// on the next call.
 /// </summary>
 internal sealed class RegistryCache(IRegistry registry, TimeSpan ttl, TimeProvider time) : IAsyncDisposable
 {
@@ -40,6 +41,23 @@ internal sealed class RegistryCache(IRegistry registry, TimeSpan ttl, TimeProvid
         _entries.TryRemove(service, out _);
     }
 
+    /// <summary>Applies one change to the cached entry, if there is one; a fetch in flight is discarded (it may predate the change).</summary>
+    internal void Apply(RegistryEvent change)
+    {
+        var name = change.Service.Name;
+        Interlocked.Increment(ref _generation);
+        while (_entries.TryGetValue(name, out var cached))
+        {
+            var updated = cached.Apply(change);
+            if (updated.Nodes.Count == 0)
+            {
+                _entries.TryRemove(new KeyValuePair<string, CachedService>(name, cached));
+                return;
+            }
+            if (_entries.TryUpdate(name, updated, cached)) return;
+        }
+    }
+
     private void StartWatch()
     {
         lock (_entries)
@@ -56,7 +74,7 @@ internal sealed class RegistryCache(IRegistry registry, TimeSpan ttl, TimeProvid
             {
                 await foreach (var change in registry.WatchAsync(null, cancellationToken).ConfigureAwait(false))
                 {
-                    Invalidate(change.Service.Name);
+                    Apply(change);
                     Changed?.Invoke(change);
                 }
             }
@@ -89,8 +107,11 @@ internal sealed class RegistryCache(IRegistry registry, TimeSpan ttl, TimeProvid
 /// <summary>The nodes of every version of a service, and the endpoints they declared.</summary>
 internal sealed class CachedService
 {
-    private CachedService(IReadOnlyList<NodeInfo> nodes, FrozenSet<string>? endpoints, FrozenSet<string> idempotent, long expiresAt)
+    private readonly IReadOnlyList<ServiceInfo> _versions;
+
+    private CachedService(IReadOnlyList<ServiceInfo> versions, IReadOnlyList<NodeInfo> nodes, FrozenSet<string>? endpoints, FrozenSet<string> idempotent, long expiresAt)
     {
+        _versions = versions;
         Nodes = nodes;
         Endpoints = endpoints;
         Idempotent = idempotent;
@@ -116,6 +137,29 @@ internal sealed class CachedService
         var idempotent = all.GroupBy(e => e.Name, StringComparer.Ordinal)
             .Where(g => g.All(e => e.Metadata.TryGetValue(Server.EndpointMetadata.Idempotent, out var v) && v == "true"))
             .Select(g => g.Key).ToFrozenSet(StringComparer.Ordinal);
-        return new CachedService(nodes, endpoints.Count == 0 ? null : endpoints, idempotent, expiresAt);
+        return new CachedService(versions, nodes, endpoints.Count == 0 ? null : endpoints, idempotent, expiresAt);
+    }
+
+    /// <summary>This entry with one registry change applied (same expiry): the event's nodes added, replaced or removed.</summary>
+    public CachedService Apply(RegistryEvent change)
+    {
+        var ids = change.Service.Nodes.Select(n => n.Id).ToHashSet(StringComparer.Ordinal);
+        var versions = new List<ServiceInfo>();
+        var found = false;
+        foreach (var version in _versions)
+        {
+            var kept = version.Nodes.Where(n => !ids.Contains(n.Id)).ToList();
+            if (change.Type != RegistryEventType.Delete && string.Equals(version.Version, change.Service.Version, StringComparison.Ordinal))
+            {
+                found = true;
+                versions.Add(change.Service with { Nodes = [.. kept, .. change.Service.Nodes] });
+            }
+            else if (kept.Count > 0)
+            {
+                versions.Add(kept.Count == version.Nodes.Count ? version : version with { Nodes = kept });
+            }
+        }
+        if (!found && change.Type != RegistryEventType.Delete) versions.Add(change.Service);
+        return From(versions, ExpiresAt);
     }
 }
