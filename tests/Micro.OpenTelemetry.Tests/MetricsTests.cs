@@ -58,6 +58,9 @@ public class MetricsTests
         Assert.Equal((1L, (object?)ErrorCodes.Unavailable), (retries.GetSumLong(), Tag(retries, "micro.error.id")));
         Assert.Equal(1, Point(Single(exported, "micro.client.node.quarantines"), ("micro.service", service)).GetSumLong());
         Assert.Equal(0, Point(Single(exported, "micro.server.active_calls"), ("micro.service", service), ("micro.endpoint", "Metrics.Ok")).GetSumLong());
+        var registryNodes = Single(exported, "micro.registry.nodes");
+        Assert.Equal(("{node}", MetricType.LongGauge), (registryNodes.Unit, registryNodes.MetricType));
+        Assert.Equal(2, Point(registryNodes, ("micro.service", service)).GetGaugeLastValueLong()); // the dead node and the live one
     }
 
     [Fact]

@@ -62,6 +62,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         {
             _telemetry = value;
             _cache.Changed = value.RegistryChanged;
+            value.ObserveNodes(_cache.NodeCounts);
         }
     }
 

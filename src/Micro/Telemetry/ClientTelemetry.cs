@@ -32,10 +32,19 @@ internal sealed class ClientTelemetry
         _calls = meter.CreateCounter<long>("micro.client.calls", "{call}", "Calls made, by service, endpoint and error id (absent on success)");
         _errors = meter.CreateCounter<long>("micro.client.errors", "{error}", "Calls that failed, by service, endpoint and error id");
         _retries = meter.CreateCounter<long>("micro.client.retries", "{retry}", "Attempts retried on another node, by service, endpoint and the error id that caused them");
+        meter.CreateObservableGauge("micro.registry.nodes", ObserveNodeCounts, "{node}", "Nodes per service in the client's registry cache");
         _quarantines = meter.CreateCounter<long>("micro.client.node.quarantines", "{node}", "Nodes put in quarantine after a transport failure, by service");
     }
 
     public RpcConventions Conventions { get; }
+
+    private Func<IEnumerable<KeyValuePair<string, int>>>? _nodeCounts;
+
+    /// <summary>Where the <c>micro.registry.nodes</c> gauge reads from (the container's client).</summary>
+    public void ObserveNodes(Func<IEnumerable<KeyValuePair<string, int>>> nodeCounts) => _nodeCounts = nodeCounts;
+
+    private IEnumerable<Measurement<int>> ObserveNodeCounts() =>
+        _nodeCounts is null ? [] : _nodeCounts().Select(n => new Measurement<int>(n.Value, new KeyValuePair<string, object?>(SemanticConventions.MicroService, n.Key)));
 
     /// <summary>False while nobody listens: the middleware then adds nothing to a call.</summary>
     public bool Active => MicroTelemetry.Source.HasListeners() || (_duration?.Enabled ?? false) || (_calls?.Enabled ?? false) || (_errors?.Enabled ?? false);
