@@ -42,6 +42,12 @@ var sides = new List<(string Name, Func<IDisposable?> Start)>
     ("plain", () => null),
     ("traced", () => Sdk.CreateTracerProviderBuilder().SetSampler(new AlwaysOnSampler()).AddMicroInstrumentation().AddProcessor(new DropProcessor()).Build()),
 };
+if (args.Contains("--explain"))
+{
+    // Where the cost goes: a bare System.Diagnostics listener (no SDK), recording or only propagating.
+    sides.Add(("listener", () => Listen(ActivitySamplingResult.AllDataAndRecorded)));
+    sides.Add(("propagate-only", () => Listen(ActivitySamplingResult.PropagationData)));
+}
 if (withMetrics)
     sides.Add(("traced+metrics", () => new Both(
         Sdk.CreateTracerProviderBuilder().SetSampler(new AlwaysOnSampler()).AddMicroInstrumentation().AddProcessor(new DropProcessor()).Build(),
@@ -68,6 +74,12 @@ double Median(string name) { var t = results[name].Select(r => r.Throughput).Ord
 foreach (var (name, _) in sides) Console.WriteLine($"median {name,-15} {Median(name),10:F0} req/s");
 await server.StopAsync();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"traced/plain throughput at {InFlight} in flight: {Median("traced") / Median("plain"):F2}"));
+if (args.Contains("--explain"))
+{
+    // Where the cost goes: a bare System.Diagnostics listener (no SDK), recording or only propagating.
+    sides.Add(("listener", () => Listen(ActivitySamplingResult.AllDataAndRecorded)));
+    sides.Add(("propagate-only", () => Listen(ActivitySamplingResult.PropagationData)));
+}
 if (withMetrics) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"traced+metrics/plain throughput at {InFlight} in flight: {Median("traced+metrics") / Median("plain"):F2}"));
 
 static async Task<Result> Measure(Func<Task> call, int concurrency, TimeSpan duration)
@@ -92,6 +104,17 @@ static async Task<Result> Measure(Func<Task> call, int concurrency, TimeSpan dur
     Array.Sort(all);
     double Us(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
     return new Result(all.Length / elapsed, Us(all[all.Length / 2]), Us(all[(int)(all.Length * 0.99)]));
+}
+
+static IDisposable Listen(ActivitySamplingResult result)
+{
+    var listener = new ActivityListener
+    {
+        ShouldListenTo = source => source.Name == "Micro",
+        Sample = (ref ActivityCreationOptions<ActivityContext> _) => result,
+    };
+    ActivitySource.AddActivityListener(listener);
+    return listener;
 }
 
 int Arg(string name, int fallback)

@@ -132,14 +132,14 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 var attemptDeadline = attempt < retries && idempotent ? AttemptDeadline(deadline) : deadline;
                 var channel = _channels.Get(node.Address);
                 var started = Stopwatch.GetTimestamp();
-                var span = _telemetry.StartAttempt(service, endpoint, node, attempt); // telemetry: one span per attempt
+                var span = _telemetry.StartAttempt(service, endpoint, node, attempt); // telemetry: the attempt's span
                 channel.Enter();
                 AttemptFailure failure;
                 RpcException rpc;
                 try
                 {
                     using var call = channel.Invoker.AsyncUnaryCall(method, null, new Grpc.Core.CallOptions(
-                        Micro.Telemetry.TraceContext.Inject(span ?? Activity.Current, headers), attemptDeadline, cancellationToken), request);
+                        Micro.Telemetry.TraceContext.Inject(span.Propagated, headers), attemptDeadline, cancellationToken), request);
                     var response = await call.ResponseAsync.ConfigureAwait(false);
                     _selector.Report(service, node, CallOutcome.Success, Stopwatch.GetElapsedTime(started));
                     _telemetry.EndAttempt(span, null);

@@ -76,25 +76,51 @@ internal sealed class ClientTelemetry
             });
     }
 
-    /// <summary>A span for one attempt (the actual RPC to one node): its context is what the server sees as parent.</summary>
-    public Activity? StartAttempt(string service, string endpoint, NodeInfo node, int attempt)
+    /// <summary>
+    /// Starts one attempt (the actual RPC to one node). Under the client's call span the first attempt gets no span of
+    /// its own: the call span names the node and is the server's parent, so an ordinary call costs two spans, not
+    /// three. Should that attempt fail, <see cref="EndAttempt"/> records it as a span after the fact (its real start and
+    /// end), and every later attempt is a span of its own, parent of its server span.
+    /// </summary>
+    public AttemptScope StartAttempt(string service, string endpoint, NodeInfo node, int attempt)
     {
-        if (!MicroTelemetry.Source.HasListeners()) return null;
+        if (!MicroTelemetry.Source.HasListeners()) return default;
+        var current = Activity.Current;
+        if (attempt == 0 && current is { Kind: ActivityKind.Client } && current.Source == MicroTelemetry.Source)
+        {
+            if (current.IsAllDataRequested) DescribeAttempt(current, node, attempt: null);
+            return new AttemptScope(null, current, service, endpoint, node, attempt, DateTimeOffset.UtcNow);
+        }
+        return new AttemptScope(StartAttemptSpan(service, endpoint, node, attempt, null, default), null, service, endpoint, node, attempt, default);
+    }
+
+    private Activity? StartAttemptSpan(string service, string endpoint, NodeInfo node, int attempt, DateTimeOffset? started, ActivityContext parent)
+    {
         var names = RpcNames.For(service, endpoint);
-        var activity = MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Client);
+        var activity = started is { } at
+            ? MicroTelemetry.Source.StartActivity(ActivityKind.Client, parent, startTime: at, name: names.FullMethod)
+            : MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Client);
         if (activity is { IsAllDataRequested: true })
         {
             RpcSpan.Describe(activity, names, Conventions);
-            RpcSpan.DescribePeer(activity, node.Address);
-            activity.SetTag(SemanticConventions.MicroNodeId, node.Id);
-            activity.SetTag(SemanticConventions.MicroAttempt, attempt + 1);
+            DescribeAttempt(activity, node, attempt + 1);
         }
         return activity;
     }
 
-    /// <summary>Ends an attempt span with how the attempt ended (null: it answered).</summary>
-    public void EndAttempt(Activity? activity, Exception? error)
+    private static void DescribeAttempt(Activity activity, NodeInfo node, int? attempt)
     {
+        RpcSpan.DescribePeer(activity, node.Address);
+        activity.SetTag(SemanticConventions.MicroNodeId, node.Id);
+        if (attempt is not null) activity.SetTag(SemanticConventions.MicroAttempt, attempt);
+    }
+
+    /// <summary>Ends an attempt with how it ended (null: it answered).</summary>
+    public void EndAttempt(in AttemptScope scope, Exception? error)
+    {
+        var activity = scope.Span;
+        if (activity is null && error is not null && scope.Call is { } call)
+            activity = StartAttemptSpan(scope.Service, scope.Endpoint, scope.Node, scope.Attempt, scope.Started, call.Context);
         if (activity is null) return;
         if (activity.IsAllDataRequested) RpcSpan.End(activity, CallOutcomeInfo.From(error), Conventions, server: false);
         activity.Dispose();
