@@ -24,19 +24,26 @@ internal static class RpcSpan
         activity.SetTag(SemanticConventions.MicroEndpoint, names.Endpoint);
     }
 
-    /// <summary>host:port of a node as server.address / server.port.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Host, int? Port)> s_peers = new(StringComparer.Ordinal);
+
+    /// <summary>host:port of a node as server.address / server.port (parsed once per address: this runs on every call).</summary>
     public static void DescribePeer(Activity activity, string address)
     {
+        if (!s_peers.TryGetValue(address, out var peer))
+        {
+            peer = ParsePeer(address);
+            if (s_peers.Count < 10_000) s_peers.TryAdd(address, peer); // bounded: addresses come from the registry
+        }
+        activity.SetTag(SemanticConventions.ServerAddress, peer.Host);
+        if (peer.Port is { } port) activity.SetTag(SemanticConventions.ServerPort, port);
+    }
+
+    private static (string Host, int? Port) ParsePeer(string address)
+    {
         var colon = address.LastIndexOf(':');
-        if (colon > 0 && int.TryParse(address.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port))
-        {
-            activity.SetTag(SemanticConventions.ServerAddress, address[..colon].Trim('[', ']'));
-            activity.SetTag(SemanticConventions.ServerPort, port);
-        }
-        else
-        {
-            activity.SetTag(SemanticConventions.ServerAddress, address);
-        }
+        return colon > 0 && int.TryParse(address.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            ? (address[..colon].Trim('[', ']'), port)
+            : (address, null);
     }
 
     public static void End(Activity activity, CallOutcomeInfo outcome, RpcConventions conventions, bool server)

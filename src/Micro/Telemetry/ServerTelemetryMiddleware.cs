@@ -35,7 +35,7 @@ internal sealed class ServerTelemetryMiddleware : IServerMiddleware
         return Active ? TracedAsync(call, next) : next(call);
     }
 
-    private async ValueTask<object?> TracedAsync(ServerCall call, ServerCallHandler next)
+    private ValueTask<object?> TracedAsync(ServerCall call, ServerCallHandler next)
     {
         var context = call.Context;
         var names = RpcNames.For(context.Service, context.Endpoint);
@@ -51,34 +51,65 @@ internal sealed class ServerTelemetryMiddleware : IServerMiddleware
             activity = MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Server, parent);
             if (activity is { IsAllDataRequested: true }) RpcSpan.Describe(activity, names, Conventions);
         }
-        var tags = new TagList { { SemanticConventions.MicroService, names.Service }, { SemanticConventions.MicroEndpoint, names.Endpoint } };
-        _active.Add(1, tags);
-        Exception? error = null;
+        if (_active.Enabled) _active.Add(1, Tags(names));
+        ValueTask<object?> pending;
         try
         {
-            return await next(call).ConfigureAwait(false);
+            pending = next(call);
         }
         catch (Exception e)
         {
-            error = e;
+            End(activity, names, started, e);
             throw;
         }
-        finally
+        // A handler that finished synchronously (the common echo/lookup case) costs no async state machine here.
+        if (pending.IsCompletedSuccessfully)
         {
-            _active.Add(-1, tags);
-            var outcome = CallOutcomeInfo.From(error);
-            if (activity is not null)
-            {
-                if (activity.IsAllDataRequested) RpcSpan.End(activity, outcome, Conventions, server: true);
-                activity.Dispose();
-            }
-            _duration.Record(started, names, outcome);
-            if (outcome.ErrorId is not null)
-            {
-                tags.Add(SemanticConventions.MicroErrorId, outcome.ErrorId);
-                _errors.Add(1, tags);
-            }
+            End(activity, names, started, null);
+            return pending;
+        }
+        return AwaitAsync(pending, activity, names, started);
+    }
+
+    private async ValueTask<object?> AwaitAsync(ValueTask<object?> pending, Activity? activity, RpcNames names, long started)
+    {
+        try
+        {
+            var result = await pending.ConfigureAwait(false);
+            End(activity, names, started, null);
+            return result;
+        }
+        catch (Exception e)
+        {
+            End(activity, names, started, e);
+            throw;
+        }
+    }
+
+    private void End(Activity? activity, RpcNames names, long started, Exception? error)
+    {
+        var tags = Tags(names);
+        if (_active.Enabled) _active.Add(-1, tags);
+        var outcome = CallOutcomeInfo.From(error);
+        if (activity is not null)
+        {
+            if (activity.IsAllDataRequested) RpcSpan.End(activity, outcome, Conventions, server: true);
+            activity.Dispose();
+        }
+        _duration.Record(started, names, outcome);
+        if (outcome.ErrorId is not null && _errors.Enabled)
+        {
+            var errorTags = tags;
+            errorTags.Add(SemanticConventions.MicroErrorId, outcome.ErrorId);
+            _errors.Add(1, errorTags);
+        }
+        if (_calls.Enabled)
+        {
+            if (outcome.ErrorId is not null) tags.Add(SemanticConventions.MicroErrorId, outcome.ErrorId);
             _calls.Add(1, tags);
         }
     }
+
+    private static TagList Tags(RpcNames names) =>
+        new() { { SemanticConventions.MicroService, names.Service }, { SemanticConventions.MicroEndpoint, names.Endpoint } };
 }
