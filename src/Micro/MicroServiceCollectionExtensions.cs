@@ -9,6 +9,7 @@ using Micro.Registry.Mdns;
 using Micro.Selector;
 using Micro.Store;
 using Micro.Sync;
+using Micro.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -50,10 +51,13 @@ public static class MicroServiceCollectionExtensions
 
         services.AddMicroAuth();
         services.AddMicroClient();
+        services.AddMicroTelemetry();
         services.TryAddSingleton(sp => new MicroClient(
             sp.GetRequiredService<IRegistry>(), sp.GetRequiredService<ISelector>(), sp.GetRequiredService<CodecRegistry>(),
-            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClientOptions>>().Value, sp.GetServices<IClientMiddleware>(), sp.GetRequiredService<TimeProvider>(),
-            AuthServiceCollectionExtensions.CallCredentials(sp)));
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClientOptions>>().Value,
+            sp.GetServices<IClientMiddleware>().Where(m => m is not Telemetry.PassThroughClientMiddleware), sp.GetRequiredService<TimeProvider>(),
+            AuthServiceCollectionExtensions.CallCredentials(sp))
+        { Telemetry = sp.GetRequiredService<Telemetry.ClientTelemetry>() });
         services.TryAddSingleton<IMicroClient>(sp => sp.GetRequiredService<MicroClient>());
         return services;
     }

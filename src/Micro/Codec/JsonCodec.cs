@@ -71,6 +71,9 @@ public sealed class JsonCodec : ICodec
         }
     }
 
+    /// <summary>The type info that describes <paramref name="type"/> (reflection and schemas read it), or null.</summary>
+    internal JsonTypeInfo? TypeInfoOf(Type type) => _options.TryGetTypeInfo(type, out var info) ? info : null;
+
     private JsonTypeInfo<T> TypeInfo<T>() => _options.TryGetTypeInfo(typeof(T), out var info) ? (JsonTypeInfo<T>)info
         : throw new InvalidOperationException(MissingTypeInfoMessage(typeof(T)));
 

@@ -142,16 +142,23 @@ public sealed class MicroServiceBuilder
         _web.Services.AddSingleton(handlers);
         _web.Services.AddSingleton<ServerState>();
         _web.Services.AddSingleton(sp => new HandlerEnvironment(Name, sp.GetRequiredService<Codec.CodecRegistry>(),
-            // Auth is the outermost middleware: nothing runs for a caller the rules refuse.
-            Auth.AuthServiceCollectionExtensions.Enabled(sp) ? [sp.GetRequiredService<Auth.AuthServerMiddleware>(), .. middleware] : middleware,
+            // Telemetry outermost (a refused call is still traced and counted), then auth: no handler code runs for a
+            // caller the rules refuse.
+            [.. Telemetry.TelemetryServiceCollectionExtensions.ServerMiddleware(sp),
+             .. Auth.AuthServiceCollectionExtensions.Enabled(sp) ? [sp.GetRequiredService<Auth.AuthServerMiddleware>(), .. middleware] : middleware],
             sp.GetRequiredService<ServerState>(), sp, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Micro.Server")));
         _web.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<MicroGrpcService>, MicroMethodProvider>());
         var identity = new NodeIdentity(Name, options);
         _web.Services.AddSingleton(identity);
         _web.Services.AddHostedService<RegistrationService>();
 
+        Health.HealthEndpoints.AddTo(_web); // health: grpc.health.v1, /health/live, /health/ready
+        Reflection.ReflectionEndpoints.AddTo(_web); // grpc.reflection.v1 / v1alpha, schemas in the registry
+
         var app = _web.Build();
         ThrowIfUnencodable(app.Services.GetRequiredService<Codec.CodecRegistry>());
+        Health.HealthEndpoints.MapTo(app);
+        Reflection.ReflectionEndpoints.MapTo(app);
         app.UseMiddleware<RequestRoutingMiddleware>();
         app.MapGrpcService<MicroGrpcService>();
         return new MicroApp(app, identity);
