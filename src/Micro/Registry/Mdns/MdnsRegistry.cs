@@ -38,6 +38,7 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
     private readonly List<Channel<RegistryEvent>> _watchers = [];
     private readonly Task _receiving;
     private readonly ITimer _sweep;
+    private readonly ITimer _goodbyeSweep;
     private volatile MdnsTransport _transport;
     private volatile LocalInstance[] _localSnapshot = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -57,6 +58,7 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
             Task.Run(() => ReceiveAsync(oneShot: false, _stop.Token)),
             Task.Run(() => ReceiveAsync(oneShot: true, _stop.Token)));
         _sweep = _time.CreateTimer(_ => Sweep(), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
+        _goodbyeSweep = _time.CreateTimer(_ => Sweep(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         Query();
     }
 
@@ -328,7 +330,7 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
                 if (record.Type == DnsType.Ptr && MdnsResponder.Is(record.Name, ServiceType) && record.Target is not null)
                 {
                     if (_local.TryGetValue(record.Target.TrimEnd('.'), out var ours)) { if (record.Ttl == 0) (defend ??= []).Add(ours); }
-                    else if (record.Ttl == 0) _cache.Goodbye(record.Target.TrimEnd('.'));
+                    else if (record.Ttl == 0) Goodbye(record.Target.TrimEnd('.'));
                 }
                 else if (record.Type is DnsType.Txt or DnsType.Srv && record.Name.EndsWith("." + ServiceType, StringComparison.OrdinalIgnoreCase))
                 {
@@ -339,7 +341,8 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
                     }
                     else if (record.Type == DnsType.Txt && record.Text is not null)
                     {
-                        _cache.Learn(instance, record.Text, record.Ttl);
+                        if (record.Ttl == 0) Goodbye(instance);
+                        else _cache.Learn(instance, record.Text, record.Ttl);
                     }
                 }
             }
@@ -354,6 +357,13 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
             Log.Defended(_logger, ours.Instance);
             _responder.Announce(ours);
         }
+    }
+
+    // Caller holds _gate. The node goes when the grace ends, not at the next periodic sweep.
+    private void Goodbye(string instance)
+    {
+        _cache.Goodbye(instance);
+        _goodbyeSweep.Change(_options.GoodbyeGrace + TimeSpan.FromMilliseconds(5), Timeout.InfiniteTimeSpan);
     }
 
     private static bool Conflicts(DnsRecord record, LocalInstance ours) => record.Type switch
@@ -426,6 +436,7 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         _monitor.Dispose();
         await _sweep.DisposeAsync().ConfigureAwait(false);
+        await _goodbyeSweep.DisposeAsync().ConfigureAwait(false);
         _responder.Dispose();
         _transport.Dispose();
         try { await _receiving.ConfigureAwait(false); } catch (OperationCanceledException) { }
