@@ -24,16 +24,17 @@ Console.WriteLine($"# discovery benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UT
 var (a, b) = NetworkNamespace.CreatePair();
 try
 {
-    await LatencyAsync(a, b, rounds);
-    await AbsentAsync(a, b);
-    await FloodAsync(a, b);
+    var only = Environment.GetEnvironmentVariable("MICRO_BENCH_ONLY"); // latency, absent, flood, etcd
+    if (only is null or "latency") await LatencyAsync(a, b, rounds);
+    if (only is null or "absent") await AbsentAsync(a, b);
+    if (only is null or "flood") await FloodAsync(a, b);
 }
 finally
 {
     a.Dispose();
     b.Dispose();
 }
-await EtcdRequestsAsync();
+if (Environment.GetEnvironmentVariable("MICRO_BENCH_ONLY") is null or "etcd") await EtcdRequestsAsync();
 
 static async Task LatencyAsync(NetworkNamespace a, NetworkNamespace b, int rounds)
 {
@@ -103,9 +104,14 @@ static async Task FloodAsync(NetworkNamespace a, NetworkNamespace b)
     var greeter = StartGreeter(a);
     try
     {
+        // Another build may predate the current record format (older nodes used a 4 MB Brotli window, refused now):
+        // then give it time to start instead of waiting to discover it.
+        var other = Environment.GetEnvironmentVariable("MICRO_BENCH_GREETER") is { Length: > 0 };
         await using var observer = b.Run(() => new MdnsRegistry());
-        using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-            while ((await observer.GetServiceAsync("greeter", wait.Token)).Count == 0) await Task.Delay(100, wait.Token);
+        if (other) await Task.Delay(5000);
+        else
+            using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+                while ((await observer.GetServiceAsync("greeter", wait.Token)).Count == 0) await Task.Delay(100, wait.Token);
         var address = IPAddress.Parse(b.AddressOf("vb"));
         using var attacker = b.Run(() =>
         {
@@ -129,7 +135,7 @@ static async Task FloodAsync(NetworkNamespace a, NetworkNamespace b)
             ("1,500-question queries", _ => HostilePackets.RepeatedQuestions(1500)),
             ("malformed packets", i => HostilePackets.Malformed(random, corpus) is { Length: > 0 } p ? p : [0]),
         };
-        Console.WriteLine("## receiver (examples/Greeter) under a flood: 10,000 packets/s for 10 s from the other host");
+        Console.WriteLine($"## receiver ({Environment.GetEnvironmentVariable("MICRO_BENCH_GREETER") ?? "examples/Greeter"}) under a flood: 10,000 packets/s for 10 s from the other host");
         var (idleCpu, idleRss) = await SampleAsync(greeter, TimeSpan.FromSeconds(5), null);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"idle",-24} CPU {idleCpu,5:F1} % of a core, RSS {idleRss / 1048576.0,6:F1} MB"));
         foreach (var (name, packet) in kinds)
@@ -168,8 +174,9 @@ static async Task FloodAsync(NetworkNamespace a, NetworkNamespace b)
             await stop.CancelAsync();
             await counting;
             var found = Stopwatch.StartNew();
-            await using (var fresh = b.Run(() => new MdnsRegistry()))
-                while ((await fresh.GetServiceAsync("greeter")).Count == 0) await Task.Delay(20);
+            if (!other)
+                await using (var fresh = b.Run(() => new MdnsRegistry()))
+                    while ((await fresh.GetServiceAsync("greeter")).Count == 0) await Task.Delay(20);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{name,-24} CPU {cpu,5:F1} % of a core, peak RSS {rss / 1048576.0,6:F1} MB, {sentCount} sent, {answers} answer packets, a new peer then finds it in {found.Elapsed.TotalMilliseconds:F0} ms"));
         }
@@ -185,7 +192,9 @@ static Process StartGreeter(NetworkNamespace ns)
 {
     var root = AppContext.BaseDirectory;
     while (!File.Exists(Path.Combine(root, "Micro.slnx"))) root = Path.GetDirectoryName(root.TrimEnd('/'))!;
-    var dll = Path.Combine(root, "examples", "Greeter", "bin", "Release", "net10.0", "Greeter.dll");
+    // MICRO_BENCH_GREETER points at another build (e.g. an older commit's) to compare receivers.
+    var dll = Environment.GetEnvironmentVariable("MICRO_BENCH_GREETER") is { Length: > 0 } other ? other
+        : Path.Combine(root, "examples", "Greeter", "bin", "Release", "net10.0", "Greeter.dll");
     var info = new ProcessStartInfo("ip", $"netns exec {ns.Name} dotnet \"{dll}\"") { RedirectStandardOutput = true, RedirectStandardError = true };
     foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("MICRO_", StringComparison.Ordinal)).ToList()) info.Environment.Remove(key);
     var process = Process.Start(info)!;
