@@ -40,6 +40,7 @@ public static class MicroServiceCollectionExtensions
 
         services.AddPlugin<ISelector>("random", _ => new RandomSelector());
         services.AddPlugin<ISelector>("roundrobin", _ => new RoundRobinSelector());
+        services.AddPlugin<ISelector>("p2c", sp => new PowerOfTwoChoicesSelector(sp.GetRequiredService<TimeProvider>()));
         services.AddSelectedPlugin<ISelector>("selector", defaultName: "random");
 
         services.AddMicroStore();
@@ -47,10 +48,10 @@ public static class MicroServiceCollectionExtensions
         services.TryAddSingleton<Config.IMicroConfig>(sp => new Config.MicroConfig(sp.GetService<IConfiguration>() ?? new ConfigurationBuilder().Build()));
 
         services.AddMicroAuth();
-        services.TryAddSingleton(sp => ClientOptionsFrom(sp.GetService<IConfiguration>()));
+        services.AddMicroClient();
         services.TryAddSingleton(sp => new MicroClient(
             sp.GetRequiredService<IRegistry>(), sp.GetRequiredService<ISelector>(), sp.GetRequiredService<CodecRegistry>(),
-            sp.GetRequiredService<ClientOptions>(), sp.GetServices<IClientMiddleware>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClientOptions>>().Value, sp.GetServices<IClientMiddleware>(), sp.GetRequiredService<TimeProvider>(),
             AuthServiceCollectionExtensions.CallCredentials(sp)));
         services.TryAddSingleton<IMicroClient>(sp => sp.GetRequiredService<MicroClient>());
         return services;
@@ -89,18 +90,21 @@ public static class MicroServiceCollectionExtensions
         return sp.GetService<JsonReflectionRegistration>() is { } reflection ? reflection.Create(contexts) : new JsonCodec(contexts);
     }
 
+    /// <summary>
+    /// Configures the client (<see cref="ClientOptions"/>): from <c>Micro:Client:*</c> / <c>MICRO_CLIENT_*</c>, then
+    /// <paramref name="configure"/>; validated at start.
+    /// </summary>
+    public static IServiceCollection AddMicroClient(this IServiceCollection services, Action<ClientOptions>? configure = null)
+    {
+        services.AddMicroOptions("Client", configure);
+        return services;
+    }
+
     /// <summary>Adds a client middleware; the first added is the outermost.</summary>
     public static IServiceCollection AddClientMiddleware(this IServiceCollection services, IClientMiddleware middleware) =>
         services.AddSingleton(middleware);
 
-    private static ClientOptions ClientOptionsFrom(IConfiguration? configuration)
-    {
-        var options = new ClientOptions();
-        if (configuration is null) return options;
-        if (MicroSettings.Get(configuration, "client", "timeout") is { } timeout) options = options with { Timeout = ParseDuration(timeout) };
-        if (MicroSettings.Get(configuration, "client", "retries") is { } retries) options = options with { Retries = int.Parse(retries, CultureInfo.InvariantCulture) };
-        return options;
-    }
+
 
     /// <summary>"5s", "250ms", "1m" or a TimeSpan ("00:00:05").</summary>
     internal static TimeSpan ParseDuration(string text)

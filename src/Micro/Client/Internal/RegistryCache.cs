@@ -103,11 +103,12 @@ internal sealed class CachedService
 {
     private readonly IReadOnlyList<ServiceInfo> _versions;
 
-    private CachedService(IReadOnlyList<ServiceInfo> versions, IReadOnlyList<NodeInfo> nodes, FrozenSet<string>? endpoints, long expiresAt)
+    private CachedService(IReadOnlyList<ServiceInfo> versions, IReadOnlyList<NodeInfo> nodes, FrozenSet<string>? endpoints, FrozenSet<string> idempotent, long expiresAt)
     {
         _versions = versions;
         Nodes = nodes;
         Endpoints = endpoints;
+        Idempotent = idempotent;
         ExpiresAt = expiresAt;
     }
 
@@ -116,13 +117,21 @@ internal sealed class CachedService
     /// <summary>Null when the registry did not list endpoints (then the server decides).</summary>
     public FrozenSet<string>? Endpoints { get; }
 
+    /// <summary>Endpoints that every version publishing them marked idempotent (safe to retry after a failure in mid-call).</summary>
+    public FrozenSet<string> Idempotent { get; }
+
     public long ExpiresAt { get; }
 
     public static CachedService From(IReadOnlyList<ServiceInfo> versions, long expiresAt)
     {
         var nodes = versions.SelectMany(v => v.Nodes).DistinctBy(n => n.Id).ToList();
-        var endpoints = versions.SelectMany(v => v.Endpoints).Select(e => e.Name).ToFrozenSet(StringComparer.Ordinal);
-        return new CachedService(versions, nodes, endpoints.Count == 0 ? null : endpoints, expiresAt);
+        var all = versions.SelectMany(v => v.Endpoints).ToList();
+        var endpoints = all.Select(e => e.Name).ToFrozenSet(StringComparer.Ordinal);
+        // One version that does not say so is enough to make retries after a mid-call failure unsafe.
+        var idempotent = all.GroupBy(e => e.Name, StringComparer.Ordinal)
+            .Where(g => g.All(e => e.Metadata.TryGetValue(Server.EndpointMetadata.Idempotent, out var v) && v == "true"))
+            .Select(g => g.Key).ToFrozenSet(StringComparer.Ordinal);
+        return new CachedService(versions, nodes, endpoints.Count == 0 ? null : endpoints, idempotent, expiresAt);
     }
 
     /// <summary>This entry with one registry change applied (same expiry): the event's nodes added, replaced or removed.</summary>
