@@ -305,13 +305,13 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
 
     private void Handle(ReadOnlySpan<byte> packet, IPEndPoint from, MdnsTransport transport, bool oneShot)
     {
-        var message = DnsCodec.Decode(packet);
-        // RFC 6762 §11: only packets from the local link count; anything else is spoofed or misrouted.
+        // RFC 6762 §11: only packets from the local link count; anything else is spoofed or misrouted (checked first: it is cheaper).
         if (transport.OnLink(from.Address) is null)
         {
             Counters.OffLinkDropped++;
             return;
         }
+        var message = DnsCodec.Decode(packet);
         if (message.IsResponse) Absorb(message);
         else if (!oneShot) _responder.Answer(message, from);
     }
