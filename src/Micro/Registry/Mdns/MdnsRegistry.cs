@@ -114,6 +114,7 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
             if (previous is null) Publish(RegistryEventType.Create, instance.Advertised);
             else if (!RegistryRecords.Same(previous.Advertised, instance.Advertised)) Publish(RegistryEventType.Update, instance.Advertised);
         }
+        if (previous is not null) _responder.Forget(previous); // a queued answer must not re-announce the old record
         _responder.Announce(instance);
         _ = Task.Delay(TimeSpan.FromSeconds(1), _time, _stop.Token).ContinueWith(_ =>
         {

@@ -24,6 +24,8 @@ internal sealed class MdnsResponder : IDisposable
     private readonly MdnsCounters _counters;
     private readonly EncodedRecord _enumeration;
     private readonly Lock _gate = new();
+    // Orders a flush of queued answers and a goodbye: a goodbye is never overtaken by an answer taken before it.
+    private readonly Lock _sendOrder = new();
     private readonly List<(EncodedRecord Record, bool Answer)> _pending = [];
     private readonly ITimer _flush;
     private long _flushAt = long.MaxValue;
@@ -94,9 +96,29 @@ internal sealed class MdnsResponder : IDisposable
         Send(DnsPacketWriter.Responses([instance.Ptr.Wire], instance.Unique.Select(r => r.Wire).ToList(), _transport().MaxPacket));
     }
 
-    /// <summary>Multicasts the records of <paramref name="instance"/> with TTL 0.</summary>
-    public void Goodbye(LocalInstance instance) =>
-        Send(DnsPacketWriter.Responses(instance.GoodbyeAnswers(), instance.GoodbyeAdditionals(), _transport().MaxPacket));
+    /// <summary>Multicasts the records of <paramref name="instance"/> with TTL 0 (after dropping any queued answer that would revive them).</summary>
+    public void Goodbye(LocalInstance instance)
+    {
+        lock (_sendOrder)
+        {
+            Forget(instance);
+            Send(DnsPacketWriter.Responses(instance.GoodbyeAnswers(), instance.GoodbyeAdditionals(), _transport().MaxPacket));
+        }
+    }
+
+    /// <summary>Drops queued answers carrying <paramref name="instance"/>'s records: it was replaced or said goodbye.</summary>
+    public void Forget(LocalInstance instance)
+    {
+        lock (_gate)
+        {
+            _pending.RemoveAll(p =>
+            {
+                var stale = ReferenceEquals(p.Record, instance.Ptr) || instance.Unique.Contains(p.Record);
+                if (stale) p.Record.ScheduledFor = 0;
+                return stale;
+            });
+        }
+    }
 
     private void Send(List<byte[]> packets)
     {
@@ -197,6 +219,11 @@ internal sealed class MdnsResponder : IDisposable
     }
 
     private void Flush()
+    {
+        lock (_sendOrder) FlushDue();
+    }
+
+    private void FlushDue()
     {
         var now = _time.GetTimestamp();
         List<byte[]> answers = [], additionals = [];
