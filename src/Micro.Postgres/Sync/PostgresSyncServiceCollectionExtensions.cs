@@ -12,7 +12,7 @@ public static class PostgresSyncServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddMicroPostgresSync(this IServiceCollection services) =>
         services.AddPlugin<ISync>("postgres", sp => new PostgresSync(
-            PostgresAddress.Required(sp, "sync"), time: sp.GetService<TimeProvider>()));
+            PostgresAddress.Required(MicroSettings.Address(sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>(), "sync"), "Sync"), time: sp.GetService<TimeProvider>()));
 
     /// <summary>Uses PostgreSQL (or CockroachDB) for locks and elections, whatever the configuration says.</summary>
     public static IServiceCollection AddPostgresSync(this IServiceCollection services, string connectionString) =>
