@@ -7,6 +7,7 @@ using System.Globalization;
 using System.Text;
 using Micro.Postgres.Store;
 using Micro.Redis.Store;
+using Micro.Sqlite.Store;
 using Micro.Store;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -74,7 +75,7 @@ Console.WriteLine($"{"backend",-9} {"side",-6} {"writes/s",10} {"reads/s",10}");
 // redis: SET/GET of the raw key vs Micro's record (hash + index, one script).
 {
     await using var redis = await ConnectionMultiplexer.ConnectAsync(redisAddress);
-    await using var store = new RedisStore(redis, new StoreOptions { Database = "bench" + run }, prefix: "micro-bench:");
+    await using var store = new RedisStore(redis, new StoreOptions { Database = "bench" + run });
     var db = redis.GetDatabase();
     await Compare("redis", store,
         i => db.StringSetAsync($"raw-bench:{run}:k{i}", value),
