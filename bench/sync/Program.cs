@@ -16,6 +16,7 @@ var etcd = Environment.GetEnvironmentVariable("MICRO_TEST_ETCD") ?? "127.0.0.1:2
 var redis = Environment.GetEnvironmentVariable("MICRO_TEST_REDIS") ?? "127.0.0.1:63790";
 var postgres = Environment.GetEnvironmentVariable("MICRO_TEST_POSTGRES") ?? "Host=127.0.0.1;Port=54329;Username=micro;Database=micro_test";
 const int Iterations = 300, Warmup = 30;
+var connections = new List<IDisposable>();
 var ttl = TimeSpan.FromSeconds(2);
 
 Console.WriteLine($"# sync benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {Iterations} iterations each");
@@ -27,13 +28,13 @@ await Row("memory", () => new MemorySync(), raw: null, address: null);
 using (var mux = await ConnectionMultiplexer.ConnectAsync(redis))
 {
     var db = mux.GetDatabase();
-    await Row("redis", () => new RedisSync(ConnectionMultiplexer.Connect(redis), ownsConnection: true), raw: async () => await db.PingAsync(), address: redis);
+    await Row("redis", () => new RedisSync(Owned(ConnectionMultiplexer.Connect(redis))), raw: async () => await db.PingAsync(), address: redis);
 }
 
 using (var client = EtcdConnection.Create(new EtcdOptions { Address = etcd }))
 {
     var probe = new RangeRequest { Key = ByteString.CopyFromUtf8("/micro-bench/probe") };
-    await Row("etcd", () => new EtcdSync(EtcdConnection.Create(new EtcdOptions { Address = etcd }), ownsClient: true), raw: async () => await client.GetAsync(probe), address: etcd);
+    await Row("etcd", () => new EtcdSync(Owned(EtcdConnection.Create(new EtcdOptions { Address = etcd }))), raw: async () => await client.GetAsync(probe), address: etcd);
 }
 
 await using (var source = NpgsqlDataSource.Create(postgres))
@@ -44,7 +45,15 @@ await using (var source = NpgsqlDataSource.Create(postgres))
         await command.ExecuteScalarAsync();
     }, address: postgres);
 }
+foreach (var connection in connections) connection.Dispose();
 return 0;
+
+// Connections the syncs use, closed at the end (the syncs share, never own, what they are given).
+T Owned<T>(T connection) where T : IDisposable
+{
+    connections.Add(connection);
+    return connection;
+}
 
 async Task Row(string name, Func<ISync> create, Func<Task>? raw, string? address)
 {

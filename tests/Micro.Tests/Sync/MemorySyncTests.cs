@@ -17,7 +17,7 @@ public sealed class MemorySyncTests
     public async Task A_lease_that_expires_without_renewal_is_no_longer_held_and_fires_lost()
     {
         var clock = new FakeTimeProvider();
-        await using var sync = new MemorySync(clock);
+        await using var sync = new MemorySync(time: clock);
         var held = await sync.LockAsync("a", new LockOptions { Ttl = Ttl });
         var start = clock.GetUtcNow();
         sync.Revoke("lock/a");
@@ -37,7 +37,7 @@ public sealed class MemorySyncTests
     public async Task IsHeld_turns_false_at_the_ttl_even_before_the_renewal_loop_runs()
     {
         var clock = new FakeTimeProvider();
-        await using var sync = new MemorySync(clock);
+        await using var sync = new MemorySync(time: clock);
         var held = await sync.LockAsync("a", new LockOptions { Ttl = Ttl });
         Assert.True(held.IsHeld);
         clock.Advance(Ttl); // one jump: no renewal had a chance
@@ -49,7 +49,7 @@ public sealed class MemorySyncTests
     public async Task Renewal_keeps_a_lease_alive_across_many_ttls()
     {
         var clock = new FakeTimeProvider();
-        await using var sync = new MemorySync(clock);
+        await using var sync = new MemorySync(time: clock);
         await using var leader = await sync.LeaderAsync("e", new LeaderOptions { Ttl = Ttl, Candidate = "me" });
         var start = clock.GetUtcNow();
         for (var i = 0; i < 12; i++)
