@@ -122,6 +122,29 @@ public sealed class MemorySyncTests
         Assert.Same(custom, sync);
     }
 
+    /// <summary>Wall-clock time that jumps while the monotonic clock runs on (an NTP step, a VM resume).</summary>
+    private sealed class JumpingClock : TimeProvider
+    {
+        public TimeSpan Jump { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Jump;
+    }
+
+    [Fact]
+    public async Task Leases_expire_on_the_monotonic_clock_so_a_wall_clock_jump_changes_nothing()
+    {
+        var clock = new JumpingClock();
+        await using var sync = new MemorySync(time: clock);
+        await using var held = await sync.LockAsync("a", new LockOptions { Ttl = TimeSpan.FromSeconds(30) });
+        clock.Jump = TimeSpan.FromHours(1); // the wall clock leaps past the lease's TTL
+        Assert.True(held.IsHeld);
+        await Assert.ThrowsAsync<LockTimeoutException>(async () => await sync.LockAsync("a", new LockOptions { Wait = TimeSpan.Zero }));
+        clock.Jump = -TimeSpan.FromHours(2); // and back: still one holder, still releasable
+        await held.UnlockAsync();
+        await using var next = await sync.LockAsync("a", new LockOptions { Wait = TimeSpan.Zero });
+        Assert.True(next.FencingToken > held.FencingToken);
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
