@@ -17,6 +17,7 @@ var redis = Environment.GetEnvironmentVariable("MICRO_TEST_REDIS") ?? "127.0.0.1
 var postgres = Environment.GetEnvironmentVariable("MICRO_TEST_POSTGRES") ?? "Host=127.0.0.1;Port=54329;Username=micro;Database=micro_test";
 const int Iterations = 300, Warmup = 30;
 var connections = new List<IDisposable>();
+if (args.Contains("--waiters")) return await WaitersAsync();
 var ttl = TimeSpan.FromSeconds(2);
 
 Console.WriteLine($"# sync benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {Iterations} iterations each");
@@ -47,6 +48,59 @@ await using (var source = NpgsqlDataSource.Create(postgres))
 }
 foreach (var connection in connections) connection.Dispose();
 return 0;
+
+// bench/run.sh sync --waiters: backend requests per waiting client per minute (see Waiters.cs).
+async Task<int> WaitersAsync()
+{
+    Console.WriteLine($"# sync waiters, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC: requests per waiting client per minute (4 clients, 20 s windows)");
+    var folder = Directory.CreateTempSubdirectory("micro-bench-wait-").FullName;
+    var (redisPort, etcdPort, peerPort) = (Free(), Free(), Free());
+    using var privateRedis = Waiters.Start("redis-server", "--bind", "127.0.0.1", "--port", $"{redisPort}", "--save", "", "--appendonly", "no", "--dir", folder);
+    using var privateEtcd = Waiters.Start("etcd", "--name", "bench", "--data-dir", Path.Combine(folder, "etcd"),
+        "--listen-client-urls", $"http://127.0.0.1:{etcdPort}", "--advertise-client-urls", $"http://127.0.0.1:{etcdPort}",
+        "--listen-peer-urls", $"http://127.0.0.1:{peerPort}", "--initial-advertise-peer-urls", $"http://127.0.0.1:{peerPort}",
+        "--initial-cluster", $"bench=http://127.0.0.1:{peerPort}");
+    try
+    {
+        await Waiters.UntilListeningAsync(redisPort);
+        await Waiters.UntilListeningAsync(etcdPort);
+        var redisAddress = $"127.0.0.1:{redisPort}";
+        using var admin = await ConnectionMultiplexer.ConnectAsync(redisAddress + ",allowAdmin=true");
+        var perMinute = await Waiters.MeasureAsync(() => new RedisSync(Owned(ConnectionMultiplexer.Connect(redisAddress))), () => Waiters.RedisCommandsAsync(admin.GetServers()[0]));
+        Console.WriteLine($"redis (server commands): {perMinute:F0} requests per waiting client per minute");
+        using var http = new HttpClient();
+        var etcdAddress = $"127.0.0.1:{etcdPort}";
+        perMinute = await Waiters.MeasureAsync(() => new EtcdSync(Owned(EtcdConnection.Create(new EtcdOptions { Address = etcdAddress }))), () => Waiters.EtcdRequestsAsync(http, etcdAddress));
+        Console.WriteLine($"etcd (server gRPC calls and streams): {perMinute:F0} requests per waiting client per minute");
+        // PostgreSQL: the shared server; each client counts its own lease requests (no other client touches this table).
+        var syncs = new List<PostgresSync>();
+        var options = new SyncOptions { Namespace = "bench_" + Guid.NewGuid().ToString("N")[..12] };
+        perMinute = await Waiters.MeasureAsync(() => { var s = new PostgresSync(postgres, options); syncs.Add(s); return s; }, () => Task.FromResult(syncs.Sum(s => s.Attempts)));
+        Console.WriteLine($"postgres (lease requests counted by the clients): {perMinute:F0} requests per waiting client per minute");
+        await using (var cleanup = NpgsqlDataSource.Create(postgres))
+        await using (var drop = cleanup.CreateCommand($"DROP SCHEMA IF EXISTS \"{options.Namespace}\" CASCADE")) await drop.ExecuteNonQueryAsync();
+        var memory = new MemorySync();
+        perMinute = await Waiters.MeasureAsync(() => memory, () => Task.FromResult(memory.Attempts));
+        Console.WriteLine($"memory (lease requests): {perMinute:F0} requests per waiting client per minute");
+    }
+    finally
+    {
+        privateRedis.Kill();
+        privateEtcd.Kill();
+        await privateRedis.WaitForExitAsync();
+        await privateEtcd.WaitForExitAsync();
+        foreach (var connection in connections) connection.Dispose();
+        Directory.Delete(folder, recursive: true);
+    }
+    return 0;
+
+    static int Free()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
 
 // Connections the syncs use, closed at the end (the syncs share, never own, what they are given).
 T Owned<T>(T connection) where T : IDisposable

@@ -4,6 +4,7 @@
 //   curl --http2-prior-knowledge -H 'Content-Type: application/json' -d '{"name":"Ada"}' http://127.0.0.1:8090/liveconfig.Greeter/Hello
 using Micro;
 using Micro.Config;
+using System.Text.Json.Serialization;
 using Micro.Etcd.Config;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -14,6 +15,7 @@ var file = builder.Configuration["file"] ?? Path.Combine(Directory.GetCurrentDir
 builder.Configuration.AddMicroJsonFile(file, optional: true);
 if (builder.Configuration["etcd"] is { } etcd) builder.Configuration.AddEtcd(etcd, "/config/liveconfig/");
 
+builder.Services.AddMicroJson(LiveConfigJson.Default); // plain records as JSON, NativeAOT-safe
 builder.Handle<Hello, Reply>("Greeter.Hello", (request, context) =>
 {
     var config = context.Services.GetRequiredService<IMicroConfig>();
@@ -29,3 +31,7 @@ await app.RunAsync();
 
 internal sealed record Hello(string Name);
 internal sealed record Reply(string Message);
+
+[JsonSerializable(typeof(Hello))]
+[JsonSerializable(typeof(Reply))]
+internal sealed partial class LiveConfigJson : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Micro.Auth;
 using Micro.Client;
 using Micro.Codec;
 using Micro.Middleware;
@@ -28,7 +29,8 @@ public static class MicroServiceCollectionExtensions
         services.AddSingleton<MicroMarker>();
 
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new CodecRegistry(sp.GetServices<ICodec>().Concat([new ProtobufCodec(), new JsonCodec()]).DistinctBy(c => c.ContentType)));
+        services.TryAddSingleton(sp => new CodecRegistry(sp.GetServices<ICodec>()
+            .Concat([new ProtobufCodec(), JsonCodecFrom(sp)]).DistinctBy(c => c.ContentType)));
 
         services.TryAddSingleton(sp => new MemoryRegistry(sp.GetRequiredService<TimeProvider>()));
         services.AddPlugin<IRegistry>("memory", sp => sp.GetRequiredService<MemoryRegistry>());
@@ -43,10 +45,12 @@ public static class MicroServiceCollectionExtensions
         services.AddMicroSync();
         services.TryAddSingleton<Config.IMicroConfig>(sp => new Config.MicroConfig(sp.GetService<IConfiguration>() ?? new ConfigurationBuilder().Build()));
 
+        services.AddMicroAuth();
         services.TryAddSingleton(sp => ClientOptionsFrom(sp.GetService<IConfiguration>()));
         services.TryAddSingleton(sp => new MicroClient(
             sp.GetRequiredService<IRegistry>(), sp.GetRequiredService<ISelector>(), sp.GetRequiredService<CodecRegistry>(),
-            sp.GetRequiredService<ClientOptions>(), sp.GetServices<IClientMiddleware>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<ClientOptions>(), sp.GetServices<IClientMiddleware>(), sp.GetRequiredService<TimeProvider>(),
+            AuthServiceCollectionExtensions.CallCredentials(sp)));
         services.TryAddSingleton<IMicroClient>(sp => sp.GetRequiredService<MicroClient>());
         return services;
     }
@@ -60,6 +64,35 @@ public static class MicroServiceCollectionExtensions
     {
         var interfaces = configuration is null ? null : MicroSettings.Get(configuration, "registry", "interfaces");
         return new MdnsRegistryOptions { Interfaces = interfaces?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
+    }
+
+    /// <summary>
+    /// Lets the JSON codec encode the plain .NET types that <paramref name="context"/> (a source-generated
+    /// <c>JsonSerializerContext</c>) describes; needed for every such handler, event or client type under NativeAOT.
+    /// </summary>
+    public static IServiceCollection AddMicroJson(this IServiceCollection services, System.Text.Json.Serialization.Metadata.IJsonTypeInfoResolver context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return services.AddSingleton(new JsonContextRegistration(context));
+    }
+
+    /// <summary>
+    /// Lets the JSON codec describe any plain .NET type by reflection, after the contexts registered with
+    /// <see cref="AddMicroJson"/>: convenient in JIT apps and tests; under NativeAOT use <see cref="AddMicroJson"/> instead.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode("Reflection-based JSON; use AddMicroJson with a JsonSerializerContext for trimmed apps.")]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode("Reflection-based JSON; use AddMicroJson with a JsonSerializerContext for NativeAOT.")]
+    public static IServiceCollection AddMicroJsonReflection(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddSingleton(new JsonReflectionRegistration(resolvers => JsonCodec.WithReflection(resolvers)));
+        return services;
+    }
+
+    private static JsonCodec JsonCodecFrom(IServiceProvider sp)
+    {
+        var contexts = sp.GetServices<JsonContextRegistration>().Select(r => r.Resolver).ToList();
+        return sp.GetService<JsonReflectionRegistration>() is { } reflection ? reflection.Create(contexts) : new JsonCodec(contexts);
     }
 
     /// <summary>Adds a client middleware; the first added is the outermost.</summary>

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Micro.Conformance;
 
@@ -33,12 +31,7 @@ public sealed class PrivateServer : IAsyncDisposable
     public string Folder { get; }
 
     /// <summary>A port nothing listens on now (and the server will use).</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Micro.Tests.Shared.TcpPorts.Free();
 
     /// <summary>An etcd (not started yet) on <paramref name="port"/> (a free one when null).</summary>
     public static PrivateServer Etcd(int? port = null)
@@ -72,20 +65,7 @@ public sealed class PrivateServer : IAsyncDisposable
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, Port);
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < until && !_process.HasExited)
-            {
-                await Task.Delay(50);
-            }
-        }
+        await Micro.Tests.Shared.TcpPorts.WaitForListenerAsync(Port, _process, TimeSpan.FromSeconds(20));
     }
 
     /// <summary>Kills the server (SIGKILL: no goodbye, no flush) and waits for it to exit.</summary>

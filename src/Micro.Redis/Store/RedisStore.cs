@@ -75,6 +75,10 @@ public sealed class RedisStore : IStore
         _sweeper = new ExpirySweeper(SweepAsync, _options.SweepInterval, time ?? TimeProvider.System);
     }
 
+    /// <summary>Connects to <paramref name="address"/> (host:port or a StackExchange.Redis configuration string); the store owns that connection.</summary>
+    public static async Task<RedisStore> ConnectAsync(string address, StoreOptions? options = null, TimeProvider? time = null) =>
+        new(await ConnectionMultiplexer.ConnectAsync(address).ConfigureAwait(false), options, time) { OwnsConnection = true };
+
     /// <summary>Disposing the store also disposes the connection (a connection the store's registration made itself).</summary>
     internal bool OwnsConnection { get; init; }
 

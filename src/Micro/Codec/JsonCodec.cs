@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Google.Protobuf;
@@ -8,9 +9,10 @@ using Micro.Errors;
 namespace Micro.Codec;
 
 /// <summary>
-/// JSON (<c>application/json</c>). Plain .NET types go through System.Text.Json with the type info from
-/// <see cref="JsonSerializerOptions.TypeInfoResolver"/>: register a source-generated
-/// <c>JsonSerializerContext</c> for NativeAOT. Protobuf messages use protobuf's canonical JSON mapping.
+/// JSON (<c>application/json</c>). Plain .NET types go through System.Text.Json with the type info of the
+/// source-generated <c>JsonSerializerContext</c>s registered with <c>services.AddMicroJson(MyContext.Default)</c>
+/// (NativeAOT-safe), or by reflection after <c>services.AddMicroJsonReflection()</c> (JIT only). A handler type that
+/// neither describes is an error when the service starts. Protobuf messages use protobuf's canonical JSON mapping.
 /// </summary>
 public sealed class JsonCodec : ICodec
 {
@@ -18,15 +20,21 @@ public sealed class JsonCodec : ICodec
     private static readonly JsonParser ProtoParser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
     private readonly JsonSerializerOptions _options;
 
+    /// <summary>A codec with its own serializer options (they must carry a <see cref="JsonSerializerOptions.TypeInfoResolver"/>).</summary>
     public JsonCodec(JsonSerializerOptions? options = null)
     {
-        _options = options ?? DefaultOptions();
+        _options = options ?? OptionsFor([]);
         _options.MakeReadOnly();
     }
 
+    /// <summary>A codec that describes plain types with <paramref name="resolvers"/> (source-generated contexts) only.</summary>
+    public JsonCodec(IEnumerable<IJsonTypeInfoResolver> resolvers) : this(OptionsFor(resolvers)) { }
+
+    /// <inheritdoc/>
     public string ContentType => MediaType;
 
-    public bool CanHandle(Type type) => true;
+    /// <summary>Protobuf messages, and plain types that a registered context (or, outside NativeAOT, reflection) describes.</summary>
+    public bool CanHandle(Type type) => typeof(IMessage).IsAssignableFrom(type) || _options.TryGetTypeInfo(type, out _);
 
     public void Write<T>(T value, IBufferWriter<byte> output)
     {
@@ -44,6 +52,7 @@ public sealed class JsonCodec : ICodec
 
     public T Read<T>(in ReadOnlySequence<byte> input)
     {
+        var info = typeof(IMessage).IsAssignableFrom(typeof(T)) ? null : TypeInfo<T>();
         try
         {
             if (typeof(IMessage).IsAssignableFrom(typeof(T)))
@@ -53,7 +62,7 @@ public sealed class JsonCodec : ICodec
                 return (T)ProtoParser.Parse(text, descriptor);
             }
             var reader = new Utf8JsonReader(input);
-            var value = JsonSerializer.Deserialize(ref reader, TypeInfo<T>());
+            var value = JsonSerializer.Deserialize(ref reader, info!);
             return value ?? throw new JsonException("null is not a valid " + typeof(T).Name);
         }
         catch (Exception e) when (e is JsonException or InvalidProtocolBufferException or InvalidOperationException or FormatException or IOException or ArgumentException)
@@ -62,12 +71,28 @@ public sealed class JsonCodec : ICodec
         }
     }
 
-    private JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)_options.GetTypeInfo(typeof(T));
+    private JsonTypeInfo<T> TypeInfo<T>() => _options.TryGetTypeInfo(typeof(T), out var info) ? (JsonTypeInfo<T>)info
+        : throw new InvalidOperationException(MissingTypeInfoMessage(typeof(T)));
 
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Reflection fallback for apps that do not register a JsonSerializerContext; AOT apps pass options with their context.")]
-    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "as above")]
-    private static JsonSerializerOptions DefaultOptions() => new(JsonSerializerDefaults.Web)
+    /// <summary>What to do about a plain type that no registered context describes.</summary>
+    internal static string MissingTypeInfoMessage(Type type) =>
+        $"no JSON type info for {type.FullName}: add [JsonSerializable(typeof({type.Name}))] to a JsonSerializerContext and call " +
+        "services.AddMicroJson(YourContext.Default), or call services.AddMicroJsonReflection() (JIT only, not NativeAOT)";
+
+    private static JsonSerializerOptions OptionsFor(IEnumerable<IJsonTypeInfoResolver> resolvers) => new(JsonSerializerDefaults.Web)
     {
-        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+        TypeInfoResolver = JsonTypeInfoResolver.Combine([.. resolvers]),
     };
+
+    /// <summary>
+    /// A codec that also describes any type by reflection after <paramref name="resolvers"/>: convenient in JIT apps and
+    /// tests, not available under NativeAOT (hence the attributes: the warning reaches the caller's AOT build).
+    /// </summary>
+    [RequiresUnreferencedCode("Reflection-based JSON; register a JsonSerializerContext with AddMicroJson for trimmed apps.")]
+    [RequiresDynamicCode("Reflection-based JSON; register a JsonSerializerContext with AddMicroJson for NativeAOT.")]
+    public static JsonCodec WithReflection(IEnumerable<IJsonTypeInfoResolver>? resolvers = null) =>
+        new(new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            TypeInfoResolver = JsonTypeInfoResolver.Combine([.. resolvers ?? [], new DefaultJsonTypeInfoResolver()]),
+        });
 }

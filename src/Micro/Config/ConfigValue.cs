@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 
@@ -25,12 +24,11 @@ public readonly struct ConfigValue(IConfigurationSection section)
 
     public bool Bool(bool fallback) => section.Value is { } text && bool.TryParse(text, out var value) ? value : fallback;
 
-    public TimeSpan Duration(TimeSpan fallback) => section.Value is { } text && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) ? value : fallback;
+    /// <summary>The value as a duration ("5s", "250ms", "00:00:05"); the fallback when missing or not a duration.</summary>
+    public TimeSpan Duration(TimeSpan fallback) => MicroDuration.TryParse(section.Value, out var value) ? value : fallback;
 
-    /// <summary>The subtree bound to a new <typeparamref name="T"/> (Microsoft.Extensions.Configuration binding).</summary>
-    [RequiresUnreferencedCode("Binding uses reflection; use the configuration binding source generator for trimmed apps.")]
-    [RequiresDynamicCode("Binding uses reflection; use the configuration binding source generator for NativeAOT.")]
-    public T Bind<T>(T fallback) => section.Get<T>() ?? fallback;
+    // No generic Bind<T> here: the configuration binder's source generator (NativeAOT) cannot bind a type parameter.
+    // Bind a subtree with `value.Section.Get<DbOptions>()` in your own code, where the generator sees the type.
 
     public override string ToString() => section.Value ?? "";
 }

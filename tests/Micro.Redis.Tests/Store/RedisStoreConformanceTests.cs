@@ -16,7 +16,7 @@ public class RedisStoreConformanceTests : StoreConformanceSuite
     protected override bool Persistent => true;
 
     protected override async Task<IStore> CreateStoreAsync(StoreOptions options, TimeProvider time) =>
-        new RedisStore(await ConnectionMultiplexer.ConnectAsync(TestServers.Redis), options, time) { OwnsConnection = true };
+        await RedisStore.ConnectAsync(TestServers.Redis, options, time);
 
     protected override Task SweepAsync(IStore store) => ((RedisStore)store).SweepAsync(CancellationToken.None);
 

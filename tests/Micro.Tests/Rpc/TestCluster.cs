@@ -21,6 +21,7 @@ internal sealed class TestCluster : IAsyncDisposable
         var builder = MicroService.CreateBuilder([], service);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(Registry);
+        builder.Services.AddMicroJsonReflection(); // the tests' plain records travel as JSON by reflection (JIT)
         builder.Server = options ?? new ServerOptions { GracePeriod = TimeSpan.FromSeconds(5) };
         configure(builder);
         var app = builder.Build();
@@ -30,7 +31,7 @@ internal sealed class TestCluster : IAsyncDisposable
     }
 
     public MicroClient CreateClient(ClientOptions? options = null, Micro.Selector.ISelector? selector = null, IEnumerable<Middleware.IClientMiddleware>? middleware = null) =>
-        new(Registry, selector, options: options, middleware: middleware);
+        new(Registry, selector, new Micro.Codec.CodecRegistry([new Micro.Codec.ProtobufCodec(), Micro.Codec.JsonCodec.WithReflection()]), options: options, middleware: middleware);
 
     public async ValueTask DisposeAsync()
     {
