@@ -40,10 +40,10 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         _options = options ?? new ClientOptions();
         var problems = _options.Validate().ToList();
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems), nameof(options));
-        _selector = selector ?? new RandomSelector();
+        _time = time ?? TimeProvider.System;
+        _selector = selector ?? new PowerOfTwoChoicesSelector(_time);
         _codecs = codecs ?? new CodecRegistry();
         _middleware = middleware?.ToArray() ?? [];
-        _time = time ?? TimeProvider.System;
         Health = new NodeHealth(_time) { Quarantine = _options.Quarantine };
         _cache = new RegistryCache(registry, _options.CacheTtl, _time);
         _channels = new ChannelPool(_options, _time);
@@ -102,7 +102,8 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     {
         var (requestCodec, responseCodec) = CodecsFor<TRequest, TResponse>(options);
         var method = MethodCache<TRequest, TResponse>.Get(service, endpoint, requestCodec, responseCodec, MethodType.Unary);
-        var deadline = _time.GetUtcNow().UtcDateTime + (options.Timeout ?? _options.Timeout);
+        var callStart = _time.GetUtcNow().UtcDateTime;
+        var deadline = callStart + (options.Timeout ?? _options.Timeout);
         var inherited = false;
         var linked = Inherit(options, ref deadline, ref inherited, ref cancellationToken);
         try
@@ -118,7 +119,9 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 var attemptDeadline = attempt < retries && idempotent ? AttemptDeadline(deadline) : deadline;
                 var channel = _channels.Get(node.Address);
                 var started = Stopwatch.GetTimestamp();
-                channel.Enter();
+                // Only a call that may outlast the idle sweep needs to hold the channel open (streams always do).
+                var hold = attemptDeadline - callStart >= ChannelPool.IdleTimeout;
+                if (hold) channel.Enter();
                 AttemptFailure failure;
                 RpcException rpc;
                 try
@@ -141,7 +144,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 }
                 finally
                 {
-                    channel.Exit();
+                    if (hold) channel.Exit();
                 }
 
                 if (failure == AttemptFailure.Cancelled) cancellationToken.ThrowIfCancellationRequested();
