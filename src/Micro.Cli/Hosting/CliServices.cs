@@ -5,6 +5,7 @@ using Micro.Config;
 using Micro.Etcd;
 using Micro.Postgres;
 using Micro.Redis;
+using Micro.Sqlite;
 using Micro.Registry;
 using Micro.Store;
 using Microsoft.Extensions.Configuration;
@@ -63,8 +64,9 @@ public sealed class CliServices : IAsyncDisposable
         services.AddSingleton<ICodec>(new PassThroughCodec(new JsonCodec()));
         services.AddSingleton<ICodec>(new PassThroughCodec(new ProtobufCodec()));
         services.AddMicroEtcd();
-        services.AddMicroRedis();
-        services.AddMicroPostgres();
+        services.AddRedisPlugins();
+        services.AddPostgresPlugins();
+        services.AddSqlitePlugins(); // MICRO_STORE=file
         services.AddMicro();
         return services.BuildServiceProvider();
     }
