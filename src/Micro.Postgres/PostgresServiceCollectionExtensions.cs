@@ -12,5 +12,5 @@ public static class PostgresServiceCollectionExtensions
     /// <c>MICRO_STORE=postgres</c> (<c>MICRO_STORE_ADDRESS</c>) and <c>MICRO_SYNC=postgres</c> (<c>MICRO_SYNC_ADDRESS</c>).
     /// </summary>
     public static IServiceCollection AddPostgresPlugins(this IServiceCollection services) =>
-        services.AddPostgresStorePlugin().AddMicroPostgresSync();
+        services.AddPostgresStorePlugin().AddPostgresSyncPlugin();
 }

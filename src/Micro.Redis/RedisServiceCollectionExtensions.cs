@@ -12,5 +12,5 @@ public static class RedisServiceCollectionExtensions
     /// <c>MICRO_STORE=redis</c> (<c>MICRO_STORE_ADDRESS</c>) and <c>MICRO_SYNC=redis</c> (<c>MICRO_SYNC_ADDRESS</c>).
     /// </summary>
     public static IServiceCollection AddRedisPlugins(this IServiceCollection services) =>
-        services.AddRedisStorePlugin().AddMicroRedisSync();
+        services.AddRedisStorePlugin().AddRedisSyncPlugin();
 }

@@ -63,7 +63,7 @@ public sealed class CliServices : IAsyncDisposable
         // Raw JSON (and raw protobuf) calls: the tool has no service types, the bytes pass through.
         services.AddSingleton<ICodec>(new PassThroughCodec(new JsonCodec()));
         services.AddSingleton<ICodec>(new PassThroughCodec(new ProtobufCodec()));
-        services.AddMicroEtcd();
+        services.AddEtcdPlugins();
         services.AddRedisPlugins();
         services.AddPostgresPlugins();
         services.AddSqlitePlugins(); // MICRO_STORE=file

@@ -10,7 +10,7 @@ namespace Micro.Etcd.Sync;
 public static class EtcdSyncServiceCollectionExtensions
 {
     /// <summary>Makes "etcd" selectable by configuration: <c>MICRO_SYNC=etcd</c> with <c>MICRO_SYNC_ADDRESS</c>=host:port[,host:port].</summary>
-    public static IServiceCollection AddMicroEtcdSync(this IServiceCollection services) =>
+    public static IServiceCollection AddEtcdSyncPlugin(this IServiceCollection services) =>
         services.AddMicroSync().AddPlugin<ISync>("etcd", sp =>
         {
             var options = sp.GetRequiredService<IOptions<SyncOptions>>().Value;
@@ -22,5 +22,5 @@ public static class EtcdSyncServiceCollectionExtensions
 
     /// <summary>Uses etcd for locks and elections, whatever the configuration says; <paramref name="configure"/> sets its address and more.</summary>
     public static IServiceCollection UseEtcdSync(this IServiceCollection services, Action<SyncOptions>? configure = null) =>
-        services.AddMicroEtcdSync().UsePlugin("Sync", "etcd", configure);
+        services.AddEtcdSyncPlugin().UsePlugin("Sync", "etcd", configure);
 }

@@ -13,7 +13,7 @@ public static class PostgresSyncServiceCollectionExtensions
     /// Makes "postgres" selectable by configuration: <c>MICRO_SYNC=postgres</c> with <c>MICRO_SYNC_ADDRESS</c>=an Npgsql
     /// connection string.
     /// </summary>
-    public static IServiceCollection AddMicroPostgresSync(this IServiceCollection services) =>
+    public static IServiceCollection AddPostgresSyncPlugin(this IServiceCollection services) =>
         services.AddMicroSync().AddPlugin<ISync>("postgres", sp =>
         {
             var options = sp.GetRequiredService<IOptions<SyncOptions>>().Value;
@@ -23,5 +23,5 @@ public static class PostgresSyncServiceCollectionExtensions
 
     /// <summary>Uses PostgreSQL (or CockroachDB) for locks and elections, whatever the configuration says; <paramref name="configure"/> sets its address and more.</summary>
     public static IServiceCollection UsePostgresSync(this IServiceCollection services, Action<SyncOptions>? configure = null) =>
-        services.AddMicroPostgresSync().UsePlugin("Sync", "postgres", configure);
+        services.AddPostgresSyncPlugin().UsePlugin("Sync", "postgres", configure);
 }

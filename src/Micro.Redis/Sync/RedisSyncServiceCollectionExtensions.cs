@@ -10,7 +10,7 @@ namespace Micro.Redis.Sync;
 public static class RedisSyncServiceCollectionExtensions
 {
     /// <summary>Makes "redis" selectable by configuration: <c>MICRO_SYNC=redis</c> with <c>MICRO_SYNC_ADDRESS</c>=host:port.</summary>
-    public static IServiceCollection AddMicroRedisSync(this IServiceCollection services) =>
+    public static IServiceCollection AddRedisSyncPlugin(this IServiceCollection services) =>
         services.AddMicroSync().AddPlugin<ISync>("redis", sp =>
         {
             var options = sp.GetRequiredService<IOptions<SyncOptions>>().Value;
@@ -20,5 +20,5 @@ public static class RedisSyncServiceCollectionExtensions
 
     /// <summary>Uses Redis for locks and elections, whatever the configuration says; <paramref name="configure"/> sets its address and more.</summary>
     public static IServiceCollection UseRedisSync(this IServiceCollection services, Action<SyncOptions>? configure = null) =>
-        services.AddMicroRedisSync().UsePlugin("Sync", "redis", configure);
+        services.AddRedisSyncPlugin().UsePlugin("Sync", "redis", configure);
 }
