@@ -13,7 +13,7 @@ var (role, topic, file) = (args[0], args[1], args[2]);
 if (role == "subscribe")
 {
     var builder = MicroService.CreateBuilder([], "nlsub");
-    builder.Services.AddMicroEtcd();
+    builder.Services.AddEtcdPlugins();
     builder.Services.AddNatsPlugins();
     builder.Services.AddMicroJson(WorkerJson.Default);
     var output = new StreamWriter(new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = false };
@@ -35,7 +35,7 @@ if (role == "subscribe")
 else
 {
     var (from, count) = (int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture));
-    await using var client = MicroService.CreateClient([], services => { services.AddMicroEtcd(); services.AddNatsPlugins(); services.AddMicroJson(WorkerJson.Default); });
+    await using var client = MicroService.CreateClient([], services => { services.AddEtcdPlugins(); services.AddNatsPlugins(); services.AddMicroJson(WorkerJson.Default); });
     var broker = client.Publisher!.Broker;
     await broker.ConnectAsync();
     Console.WriteLine("ready");
