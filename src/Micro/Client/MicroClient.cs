@@ -26,7 +26,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     private int _disposed;
 
     public MicroClient(IRegistry registry, ISelector? selector = null, CodecRegistry? codecs = null, ClientOptions? options = null,
-        IEnumerable<IClientMiddleware>? middleware = null, TimeProvider? time = null)
+        IEnumerable<IClientMiddleware>? middleware = null, TimeProvider? time = null, Identity.TransportSecurity? security = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
         _selector = selector ?? new RandomSelector();
@@ -36,7 +36,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         _time = time ?? TimeProvider.System;
         Health = new NodeHealth(_time) { Quarantine = _options.FailedNodeQuarantine };
         _cache = new RegistryCache(registry, _options.CacheTtl, _time);
-        _channels = new ChannelPool(_options.MaxMessageSize);
+        _channels = new ChannelPool(_options.MaxMessageSize, security);
         Registry = registry;
     }
 
@@ -84,7 +84,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
             var node = await PickNodeAsync(service, endpoint, options, tried, cancellationToken).ConfigureAwait(false);
             try
             {
-                using var call = _channels.Get(node.Address).AsyncUnaryCall(method, null, new Grpc.Core.CallOptions(headers, deadline, cancellationToken), request);
+                using var call = _channels.Get(service, node).AsyncUnaryCall(method, null, new Grpc.Core.CallOptions(headers, deadline, cancellationToken), request);
                 return await call.ResponseAsync.ConfigureAwait(false);
             }
             catch (RpcException e)
@@ -159,7 +159,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         var method = MethodCache<TRequest, TResponse>.Get(service, endpoint, requestCodec, responseCodec, type);
         DateTime? deadline = options.Timeout is { } timeout ? _time.GetUtcNow().UtcDateTime + timeout : null;
         var node = await PickNodeAsync(service, endpoint, options, null, cancellationToken).ConfigureAwait(false);
-        return (_channels.Get(node.Address), method, new Grpc.Core.CallOptions(Headers(options), deadline, cancellationToken));
+        return (_channels.Get(service, node), method, new Grpc.Core.CallOptions(Headers(options), deadline, cancellationToken));
     }
 
     private (ICodec Request, ICodec Response) CodecsFor<TRequest, TResponse>(CallOptions options)

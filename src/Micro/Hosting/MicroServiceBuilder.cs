@@ -110,8 +110,8 @@ public sealed class MicroServiceBuilder
         var (ip, port) = ParseAddress(options.Address);
         _web.WebHost.ConfigureKestrel(kestrel =>
         {
-            // h2c with prior knowledge: gRPC clients and `curl --http2-prior-knowledge` share the port.
-            kestrel.Listen(ip, port, listen => listen.Protocols = HttpProtocols.Http2);
+            // h2c with prior knowledge (gRPC clients and `curl --http2-prior-knowledge` share the port), or mTLS (MICRO_TLS).
+            Identity.MtlsListener.Listen(kestrel, ip, port);
             kestrel.AddServerHeader = false;
         });
         _web.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.GracePeriod + TimeSpan.FromSeconds(5));
@@ -136,6 +136,7 @@ public sealed class MicroServiceBuilder
 
         var app = _web.Build();
         ThrowIfUnencodable(app.Services.GetRequiredService<Codec.CodecRegistry>());
+        app.UseMiddleware<Identity.PeerIdentityMiddleware>();
         app.UseMiddleware<RequestRoutingMiddleware>();
         app.MapGrpcService<MicroGrpcService>();
         return new MicroApp(app, identity);

@@ -38,6 +38,9 @@ public sealed class CallContext
     /// <summary>The caller's metadata (lower-case keys), built on first use.</summary>
     public IReadOnlyDictionary<string, string> Metadata => _cached ??= _metadata(_metadataSource);
 
+    /// <summary>The calling service as its mTLS certificate proves it; null on h2c calls (see <see cref="Identity.PeerIdentity"/>).</summary>
+    public Identity.PeerIdentity? PeerIdentity { get; } = Identity.PeerIdentity.Current;
+
     /// <summary>The service's DI container (singletons; handlers needing scoped services create a scope).</summary>
     public IServiceProvider Services { get; }
 }

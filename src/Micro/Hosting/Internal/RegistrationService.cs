@@ -30,7 +30,7 @@ internal sealed class RegistrationService(
         {
             Id = identity.Id,
             Address = address,
-            Metadata = new Dictionary<string, string> { ["transport"] = "grpc", ["protocol"] = "h2c", ["server"] = "micro" },
+            Metadata = Identity.MtlsListener.WithNodeMetadata(server, address, new Dictionary<string, string> { ["transport"] = "grpc", ["protocol"] = "h2c", ["server"] = "micro" }),
         };
         _registration = new ServiceInfo
         {
