@@ -179,7 +179,8 @@ public sealed class CertificateAuthority : IDisposable
     internal X509Certificate2 SignRaw(CertificateRequest request, DateTimeOffset notBefore, DateTimeOffset notAfter)
     {
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_issuer, true, false));
+        if (_issuer.Extensions["2.5.29.14"] is not null) // a brought CA may lack a subject key identifier
+            request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_issuer, true, false));
         return request.Create(_issuer.SubjectName, X509SignatureGenerator.CreateForECDsa(_issuer.GetECDsaPrivateKey()!), notBefore, notAfter, Serial());
     }
 
