@@ -14,6 +14,7 @@ public sealed class PeerIdentity
     {
         Id = id;
         Certificate = certificate;
+        ValidUntil = certificate.NotAfter.ToUniversalTime();
     }
 
     /// <summary>The caller's SPIFFE identity.</summary>
@@ -24,6 +25,9 @@ public sealed class PeerIdentity
 
     /// <summary>The certificate the caller presented (chain and validity already checked by the TLS handshake).</summary>
     public X509Certificate2 Certificate { get; }
+
+    /// <summary>When the caller's certificate expires (UTC): after it, the caller is refused even on a connection already open.</summary>
+    public DateTime ValidUntil { get; }
 
     /// <inheritdoc />
     public override string ToString() => Id.ToString();

@@ -7,8 +7,8 @@ namespace Micro.Identity;
 
 /// <summary>
 /// First on every request: an mTLS caller's identity (checked at the handshake) is looked up once per connection and
-/// made the call's <see cref="PeerIdentity"/>; a caller on the deny-list is refused on every request, also on
-/// connections opened before it was denied. Plain h2c requests pass with no peer identity.
+/// made the call's <see cref="PeerIdentity"/>; a caller on the deny-list, or whose certificate has expired since the
+/// handshake, is refused on every request, also on connections opened before. Plain h2c requests pass with no peer identity.
 /// </summary>
 internal sealed class PeerIdentityMiddleware(RequestDelegate next, IdentityDenyList? denyList = null)
 {
@@ -29,7 +29,7 @@ internal sealed class PeerIdentityMiddleware(RequestDelegate next, IdentityDenyL
             // The handshake accepted it, so it has one valid SPIFFE URI; anything else is refused, not guessed at.
             if (uris.Count == 1 && SpiffeId.TryParse(uris[0], out var id)) peer = Peers.GetValue(certificate, c => new PeerIdentity(id.Value, c));
         }
-        if (peer is null || (denyList is not null && denyList.IsDenied(peer.Id)))
+        if (peer is null || DateTime.UtcNow > peer.ValidUntil || (denyList is not null && denyList.IsDenied(peer.Id)))
         {
             await RefuseAsync(http, peer).ConfigureAwait(false);
             return;
@@ -40,7 +40,7 @@ internal sealed class PeerIdentityMiddleware(RequestDelegate next, IdentityDenyL
 
     private static async Task RefuseAsync(HttpContext http, PeerIdentity? peer)
     {
-        var error = new MicroException(ErrorCodes.Forbidden, 403, peer is null ? "the client certificate names no service" : $"identity {peer.Id} is denied");
+        var error = new MicroException(ErrorCodes.Forbidden, 403, peer is null ? "the client certificate names no service" : $"identity {peer.Id} is denied or its certificate expired");
         if (http.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true)
         {
             // Trailers-only gRPC response: PERMISSION_DENIED (7).
