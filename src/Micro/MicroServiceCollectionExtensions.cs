@@ -1,4 +1,5 @@
 using System.Globalization;
+using Micro.Auth;
 using Micro.Client;
 using Micro.Codec;
 using Micro.Middleware;
@@ -45,10 +46,12 @@ public static class MicroServiceCollectionExtensions
         Identity.IdentityServiceCollectionExtensions.AddMicroIdentityCore(services);
         services.TryAddSingleton<Config.IMicroConfig>(sp => new Config.MicroConfig(sp.GetService<IConfiguration>() ?? new ConfigurationBuilder().Build()));
 
+        services.AddMicroAuth();
         services.TryAddSingleton(sp => ClientOptionsFrom(sp.GetService<IConfiguration>()));
         services.TryAddSingleton(sp => new MicroClient(
             sp.GetRequiredService<IRegistry>(), sp.GetRequiredService<ISelector>(), sp.GetRequiredService<CodecRegistry>(),
-            sp.GetRequiredService<ClientOptions>(), sp.GetServices<IClientMiddleware>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<Identity.TransportSecurity>()));
+            sp.GetRequiredService<ClientOptions>(), sp.GetServices<IClientMiddleware>(), sp.GetRequiredService<TimeProvider>(),
+            AuthServiceCollectionExtensions.CallCredentials(sp), sp.GetService<Identity.TransportSecurity>()));
         services.TryAddSingleton<IMicroClient>(sp => sp.GetRequiredService<MicroClient>());
         return services;
     }

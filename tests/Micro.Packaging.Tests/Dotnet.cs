@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Micro.Packaging.Tests;
@@ -63,33 +62,9 @@ internal static class Dotnet
         return process;
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Micro.Tests.Shared.TcpPorts.Free();
 
-    /// <summary>Waits until the process accepts TCP connections on <paramref name="port"/>.</summary>
-    public static async Task WaitForPortAsync(int port, Process process, TimeSpan timeout)
-    {
-        var until = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < until)
-        {
-            Assert.False(process.HasExited, "the program exited before listening");
-            using var socket = new TcpClient();
-            try
-            {
-                await socket.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(50); // polling a port: there is no event to await across processes
-            }
-        }
-        Assert.Fail($"nothing listened on port {port} within {timeout}");
-    }
+    public static Task WaitForPortAsync(int port, Process process, TimeSpan timeout) => Micro.Tests.Shared.TcpPorts.WaitForListenerAsync(port, process, timeout);
 
     /// <summary>POSTs JSON over HTTP/2 cleartext (as curl --http2-prior-knowledge does) and returns the body.</summary>
     public static async Task<string> PostJsonAsync(int port, string path, string json)

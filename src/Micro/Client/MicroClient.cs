@@ -22,11 +22,13 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly RegistryCache _cache;
     private readonly ChannelPool _channels;
+    private readonly Auth.ICallCredentials? _credentials;
     private IAsyncDisposable? _owner;
     private int _disposed;
 
     public MicroClient(IRegistry registry, ISelector? selector = null, CodecRegistry? codecs = null, ClientOptions? options = null,
-        IEnumerable<IClientMiddleware>? middleware = null, TimeProvider? time = null, Identity.TransportSecurity? security = null)
+        IEnumerable<IClientMiddleware>? middleware = null, TimeProvider? time = null, Auth.ICallCredentials? credentials = null,
+        Identity.TransportSecurity? security = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
         _selector = selector ?? new RandomSelector();
@@ -38,6 +40,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         _cache = new RegistryCache(registry, _options.CacheTtl, _time);
         _channels = new ChannelPool(_options.MaxMessageSize, security);
         Registry = registry;
+        _credentials = credentials;
     }
 
     public IRegistry Registry { get; }
@@ -76,7 +79,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         var (requestCodec, responseCodec) = CodecsFor<TRequest, TResponse>(options);
         var method = MethodCache<TRequest, TResponse>.Get(service, endpoint, requestCodec, responseCodec, MethodType.Unary);
         var deadline = _time.GetUtcNow().UtcDateTime + (options.Timeout ?? _options.Timeout);
-        var headers = Headers(options);
+        var headers = _credentials is null ? Headers(options) : await AuthorizedHeadersAsync(service, options, cancellationToken).ConfigureAwait(false);
         var retries = options.Retries ?? _options.Retries;
         List<NodeInfo>? tried = null;
         for (var attempt = 0; ; attempt++)
@@ -159,7 +162,8 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         var method = MethodCache<TRequest, TResponse>.Get(service, endpoint, requestCodec, responseCodec, type);
         DateTime? deadline = options.Timeout is { } timeout ? _time.GetUtcNow().UtcDateTime + timeout : null;
         var node = await PickNodeAsync(service, endpoint, options, null, cancellationToken).ConfigureAwait(false);
-        return (_channels.Get(service, node), method, new Grpc.Core.CallOptions(Headers(options), deadline, cancellationToken));
+        var headers = _credentials is null ? Headers(options) : await AuthorizedHeadersAsync(service, options, cancellationToken).ConfigureAwait(false);
+        return (_channels.Get(service, node), method, new Grpc.Core.CallOptions(headers, deadline, cancellationToken));
     }
 
     private (ICodec Request, ICodec Response) CodecsFor<TRequest, TResponse>(CallOptions options)
@@ -176,6 +180,22 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         if (options.Metadata is not null)
             foreach (var (key, value) in options.Metadata) headers.Add(key.ToLowerInvariant(), value);
         if (options.ContentType is not null) headers.Add(CallCodec.Header, options.ContentType);
+        return headers;
+    }
+
+    /// <summary>
+    /// The headers plus <c>authorization</c> from the credentials (the service's own token for this
+    /// callee), unless the call carries its own (e.g. a forwarded user token).
+    /// </summary>
+    private async ValueTask<Metadata?> AuthorizedHeadersAsync(string service, CallOptions options, CancellationToken cancellationToken)
+    {
+        if (options.Metadata is not null && options.Metadata.Keys.Any(k => k.Equals(Auth.BearerToken.Header, StringComparison.OrdinalIgnoreCase)))
+            return Headers(options);
+        var authorization = await _credentials!.GetAuthorizationAsync(service, cancellationToken).ConfigureAwait(false);
+        var headers = Headers(options);
+        if (authorization is null) return headers;
+        headers ??= new Metadata();
+        headers.Add(Auth.BearerToken.Header, authorization);
         return headers;
     }
 

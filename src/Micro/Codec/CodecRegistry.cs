@@ -10,6 +10,7 @@ public sealed class CodecRegistry
 {
     private readonly Dictionary<string, ICodec> _byContentType = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>A registry of <paramref name="codecs"/>, plus protobuf and JSON when they are not among them.</summary>
     public CodecRegistry(IEnumerable<ICodec> codecs)
     {
         foreach (var codec in codecs) Add(codec);
@@ -24,11 +25,15 @@ public sealed class CodecRegistry
         _byContentType.TryAdd("text/json", Json);
     }
 
+    /// <summary>Protobuf and JSON (JSON without any registered context: protobuf messages only).</summary>
     public CodecRegistry() : this([new ProtobufCodec(), new JsonCodec()]) { }
 
+    /// <summary>The protobuf codec.</summary>
     public ICodec Protobuf { get; }
+    /// <summary>The JSON codec.</summary>
     public ICodec Json { get; }
 
+    /// <summary>Adds or replaces the codec for its content-type.</summary>
     public void Add(ICodec codec) => _byContentType[codec.ContentType] = codec;
 
     /// <summary>The natural codec of a type: protobuf for <see cref="Google.Protobuf.IMessage"/>, JSON otherwise.</summary>

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 
 namespace Micro.Config;
 
+/// <summary>Micro's configuration sources for <see cref="IConfigurationBuilder"/>.</summary>
 public static class ConfigurationBuilderExtensions
 {
     /// <summary>

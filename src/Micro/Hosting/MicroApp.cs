@@ -23,8 +23,10 @@ public sealed class MicroApp : IHost, IAsyncDisposable
         _identity = identity;
     }
 
+    /// <summary>The service's name.</summary>
     public string Name => _identity.Service;
 
+    /// <summary>The service's container.</summary>
     public IServiceProvider Services => _app.Services;
 
     /// <summary>This process's node as registered (available once started).</summary>
@@ -36,14 +38,18 @@ public sealed class MicroApp : IHost, IAsyncDisposable
     /// <summary>The client of this service's container, to call other services.</summary>
     public IMicroClient Client => _app.Services.GetRequiredService<IMicroClient>();
 
+    /// <summary>Listens, then registers the node.</summary>
     public Task StartAsync(CancellationToken cancellationToken = default) => _app.StartAsync(cancellationToken);
 
+    /// <summary>Deregisters, refuses new calls, drains in-flight ones within the grace period, then stops listening.</summary>
     public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
 
     /// <summary>Runs until Ctrl+C / SIGTERM or <paramref name="cancellationToken"/>.</summary>
     public Task RunAsync(CancellationToken cancellationToken = default) => HostingAbstractionsHostExtensions.RunAsync(_app, cancellationToken);
 
+    /// <summary>Releases the host (stop it first).</summary>
     public void Dispose() => ((IDisposable)_app).Dispose();
 
+    /// <summary>Releases the host (stop it first).</summary>
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 }

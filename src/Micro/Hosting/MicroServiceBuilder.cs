@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Grpc.AspNetCore.Server.Model;
+using Micro.Auth;
 using Micro.Hosting.Internal;
 using Micro.Middleware;
 using Micro.Plugins;
@@ -32,7 +33,10 @@ public sealed class MicroServiceBuilder
         _web.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // A service's data lives in its own database unless configured otherwise.
         _web.Services.AddSingleton(sp => Store.StoreServiceCollectionExtensions.StoreOptionsFrom(sp.GetService<IConfiguration>(), name));
+        // Before AddMicro: the service's auth identity is its name (AddMicro's own AddMicroAuth is then a no-op).
+        _web.Services.AddMicroAuth(name);
         _web.Services.AddMicro();
+        _web.Services.AddHostedService<Auth.AuthHostedService>();
     }
 
     /// <summary>The service name other services call it by.</summary>
@@ -127,7 +131,9 @@ public sealed class MicroServiceBuilder
         _web.Services.AddSingleton(options);
         _web.Services.AddSingleton(handlers);
         _web.Services.AddSingleton<ServerState>();
-        _web.Services.AddSingleton(sp => new HandlerEnvironment(Name, sp.GetRequiredService<Codec.CodecRegistry>(), middleware,
+        _web.Services.AddSingleton(sp => new HandlerEnvironment(Name, sp.GetRequiredService<Codec.CodecRegistry>(),
+            // Auth is the outermost middleware: nothing runs for a caller the rules refuse.
+            Auth.AuthServiceCollectionExtensions.Enabled(sp) ? [sp.GetRequiredService<Auth.AuthServerMiddleware>(), .. middleware] : middleware,
             sp.GetRequiredService<ServerState>(), sp, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Micro.Server")));
         _web.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<MicroGrpcService>, MicroMethodProvider>());
         var identity = new NodeIdentity(Name, options);

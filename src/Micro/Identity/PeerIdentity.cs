@@ -29,6 +29,19 @@ public sealed class PeerIdentity
     /// <summary>When the caller's certificate expires (UTC): after it, the caller is refused even on a connection already open.</summary>
     public DateTime ValidUntil { get; }
 
+    /// <summary>
+    /// The caller as auth rules see a service without a token: account <see cref="Service"/>, type service, scopes
+    /// <c>service</c> and <c>service:&lt;name&gt;</c> — the same as the service's own token would carry, so a rule with
+    /// scope <c>service:orders</c> lets only orders in. A bearer token, when sent, wins.
+    /// </summary>
+    public Auth.Account Account => _account ??= new Auth.Account
+    {
+        Id = Service, Type = Auth.Account.ServiceType, Scopes = ["service", "service:" + Service],
+        Metadata = new Dictionary<string, string> { ["identity"] = Id.ToString() },
+    };
+
+    private Auth.Account? _account;
+
     /// <inheritdoc />
     public override string ToString() => Id.ToString();
 

@@ -12,13 +12,17 @@ public delegate ValueTask<object?> ServerCallHandler(ServerCall call);
 /// </summary>
 public interface IServerMiddleware
 {
+    /// <summary>Handles <paramref name="call"/>, usually by calling <paramref name="next"/> and returning its result.</summary>
     ValueTask<object?> InvokeAsync(ServerCall call, ServerCallHandler next);
 }
 
 /// <summary>A call as middleware sees it.</summary>
 public sealed class ServerCall(CallContext context, object? request, bool isStream)
 {
+    /// <summary>The call's context: service, endpoint, metadata, deadline, cancellation.</summary>
     public CallContext Context { get; } = context;
+    /// <summary>The decoded request of a unary call; null for streams.</summary>
     public object? Request { get; } = request;
+    /// <summary>True for streaming endpoints, where the middleware wraps the whole stream.</summary>
     public bool IsStream { get; } = isStream;
 }

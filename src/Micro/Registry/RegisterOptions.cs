@@ -1,5 +1,6 @@
 namespace Micro.Registry;
 
+/// <summary>How a node registers itself.</summary>
 public sealed record RegisterOptions
 {
     /// <summary>How long the registration lives without a refresh.</summary>

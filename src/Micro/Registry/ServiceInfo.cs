@@ -3,10 +3,15 @@ namespace Micro.Registry;
 /// <summary>A service as the registry knows it: one name and version, its endpoints and live nodes.</summary>
 public sealed record ServiceInfo
 {
+    /// <summary>The service's name, e.g. <c>greeter</c> (also the protobuf package of its endpoints).</summary>
     public required string Name { get; init; }
+    /// <summary>The version its nodes run; several versions of one service may be registered side by side.</summary>
     public string Version { get; init; } = "latest";
+    /// <summary>Free-form string key/values.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = EmptyMetadata.Instance;
+    /// <summary>The endpoints the service serves.</summary>
     public IReadOnlyList<EndpointInfo> Endpoints { get; init; } = [];
+    /// <summary>The live nodes (processes) of this version.</summary>
     public IReadOnlyList<NodeInfo> Nodes { get; init; } = [];
 }
 
@@ -19,6 +24,7 @@ public sealed record NodeInfo
     /// <summary>host:port where the node serves RPC.</summary>
     public required string Address { get; init; }
 
+    /// <summary>Free-form string key/values.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = EmptyMetadata.Instance;
 }
 
@@ -27,8 +33,11 @@ public sealed record EndpointInfo
 {
     /// <summary>e.g. <c>Greeter.Hello</c>.</summary>
     public required string Name { get; init; }
+    /// <summary>The request type's name (protobuf full name or .NET type name).</summary>
     public string Request { get; init; } = "";
+    /// <summary>The response type's name (protobuf full name or .NET type name).</summary>
     public string Response { get; init; } = "";
+    /// <summary>Free-form string key/values.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = EmptyMetadata.Instance;
 }
 

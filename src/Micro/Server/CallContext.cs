@@ -41,6 +41,21 @@ public sealed class CallContext
     /// <summary>The calling service as its mTLS certificate proves it; null on h2c calls (see <see cref="Identity.PeerIdentity"/>).</summary>
     public Identity.PeerIdentity? PeerIdentity { get; } = Identity.PeerIdentity.Current;
 
+    /// <summary>One request header (e.g. <c>authorization</c>) read straight from the transport, without building <see cref="Metadata"/>.</summary>
+    public string? Header(string key)
+    {
+        Microsoft.Extensions.Primitives.StringValues value = _metadataSource switch
+        {
+            Microsoft.AspNetCore.Http.IHeaderDictionary http => http[key],
+            Grpc.Core.ServerCallContext grpc => Grpc.Core.ServerCallContextExtensions.GetHttpContext(grpc).Request.Headers[key],
+            _ => Metadata.GetValueOrDefault(key),
+        };
+        return value.Count == 0 ? null : value.ToString();
+    }
+
+    /// <summary>The caller's account when auth is on and the caller sent a valid token; null for anonymous callers.</summary>
+    public Auth.Account? Account { get; internal set; }
+
     /// <summary>The service's DI container (singletons; handlers needing scoped services create a scope).</summary>
     public IServiceProvider Services { get; }
 }

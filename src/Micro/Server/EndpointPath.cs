@@ -7,8 +7,10 @@ namespace Micro.Server;
 /// </summary>
 public readonly record struct EndpointPath(string GrpcService, string Method)
 {
+    /// <summary>The HTTP/2 path, e.g. <c>/greeter.Greeter/Hello</c>.</summary>
     public string Path => "/" + GrpcService + "/" + Method;
 
+    /// <summary>The path of <paramref name="endpoint"/> (<c>Service.Method</c>) of <paramref name="service"/>; throws when the endpoint has no dot.</summary>
     public static EndpointPath For(string service, string endpoint)
     {
         var dot = endpoint.LastIndexOf('.');

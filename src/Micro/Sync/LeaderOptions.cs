@@ -1,5 +1,6 @@
 namespace Micro.Sync;
 
+/// <summary>How to campaign for leadership (<c>ISync.LeaderAsync</c>).</summary>
 public sealed record LeaderOptions
 {
     /// <summary>How long leadership outlives the leader's last renewal: the failover time after a crash.</summary>

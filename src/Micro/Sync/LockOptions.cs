@@ -1,5 +1,6 @@
 namespace Micro.Sync;
 
+/// <summary>How to take a lock (<c>ISync.LockAsync</c>).</summary>
 public sealed record LockOptions
 {
     /// <summary>How long the lock outlives its holder's last renewal (process death frees it after this).</summary>

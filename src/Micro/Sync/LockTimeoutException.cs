@@ -9,6 +9,7 @@ namespace Micro.Sync;
 public sealed class LockTimeoutException(string lockId, TimeSpan wait)
     : MicroException(ErrorId, 408, $"lock '{lockId}' was not acquired within {wait.TotalMilliseconds:0} ms")
 {
+    /// <summary>The error id, <c>micro.sync.lock_timeout</c>.</summary>
     public const string ErrorId = "micro.sync.lock_timeout";
 
     /// <summary>The id of the lock or election that was waited for.</summary>

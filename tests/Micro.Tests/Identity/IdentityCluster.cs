@@ -73,7 +73,7 @@ internal sealed class IdentityCluster : IAsyncDisposable
     {
         var security = mode == TlsMode.Off ? TransportSecurity.Off : new TransportSecurity(mode, identity, connectionLifetime ?? TimeSpan.FromMinutes(10));
         var client = new MicroClient(Registry, null, new Micro.Codec.CodecRegistry([new Micro.Codec.ProtobufCodec(), Micro.Codec.JsonCodec.WithReflection()]),
-            options, null, null, security);
+            options, security: security);
         _owned.Add(client);
         return client;
     }

@@ -32,12 +32,7 @@ public class GeneratedClientTests
         Assert.Equal(["Hello A", "Hello B", "Hello C"], replies);
     }
 
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    internal static int FreePort() => Shared.TcpPorts.Free();
 }
 
 /// <summary>Runs a built example (examples/NAME/bin/CONFIG/net10.0/NAME.dll) as a child process.</summary>
@@ -58,25 +53,7 @@ internal sealed class ExampleProcess : IDisposable
     }
 
     /// <summary>Waits until the process accepts TCP connections on <paramref name="port"/>.</summary>
-    public static async Task WaitForPortAsync(int port, Process process, TimeSpan timeout)
-    {
-        var until = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < until)
-        {
-            Assert.False(process.HasExited, "the example exited before listening");
-            using var socket = new TcpClient();
-            try
-            {
-                await socket.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100); // polling a port: there is no event to await across processes
-            }
-        }
-        Assert.Fail($"nothing listened on port {port} within {timeout}");
-    }
+    public static Task WaitForPortAsync(int port, Process process, TimeSpan timeout) => Shared.TcpPorts.WaitForListenerAsync(port, process, timeout);
 
     public void Dispose()
     {
