@@ -34,6 +34,19 @@ public sealed class IdentityOptions : IMicroOptions
     /// </summary>
     public IReadOnlyList<string> TrustBundle { get; set; } = [];
 
+    /// <summary>
+    /// host:port of a CA service (<c>MICRO_IDENTITY_CA_ADDRESS</c>, see <see cref="CertificateAuthorityService"/>): get
+    /// certificates from it instead of holding the CA. Needs <see cref="TrustBundle"/> (the roots, to check the CA service)
+    /// and, for the first certificate, <see cref="JoinToken"/>.
+    /// </summary>
+    public string? CaAddress { get; set; }
+
+    /// <summary>The CA service's name, checked against its certificate (<c>MICRO_IDENTITY_CA_SERVICE</c>, default <c>ca</c>).</summary>
+    public string CaService { get; set; } = "ca";
+
+    /// <summary>The join token the CA made for this service (<c>MICRO_IDENTITY_JOIN_TOKEN</c>): it decides the identity.</summary>
+    public string? JoinToken { get; set; }
+
     /// <summary>How often servers re-read the identity deny-list from the store (<c>MICRO_IDENTITY_DENY_LIST_REFRESH</c>): the revocation bound.</summary>
     public TimeSpan DenyListRefresh { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -47,6 +60,9 @@ public sealed class IdentityOptions : IMicroOptions
         CaKey = settings.String(nameof(CaKey)) ?? CaKey;
         TrustBundle = settings.List(nameof(TrustBundle)) ?? TrustBundle;
         DenyListRefresh = settings.Duration(nameof(DenyListRefresh)) ?? DenyListRefresh;
+        CaAddress = settings.String(nameof(CaAddress)) ?? CaAddress;
+        CaService = settings.String(nameof(CaService)) ?? CaService;
+        JoinToken = settings.String(nameof(JoinToken)) ?? JoinToken;
     }
 
     IEnumerable<string> IMicroOptions.Validate()
@@ -55,6 +71,8 @@ public sealed class IdentityOptions : IMicroOptions
         if (!SpiffeId.IsValidName(Name)) yield return $"Micro:Identity:Name '{Name}' is not a valid service name";
         if (CertificateLifetime < TimeSpan.FromMinutes(1)) yield return "Micro:Identity:CertificateLifetime must be at least 1m";
         if ((CaCertificate is null) != (CaKey is null)) yield return "Micro:Identity:CaCertificate and Micro:Identity:CaKey go together";
+        if (CaAddress is not null && TrustBundle.Count == 0) yield return "Micro:Identity:CaAddress needs Micro:Identity:TrustBundle (the roots the CA service chains to)";
+        if (CaAddress is not null && CaCertificate is not null) yield return "Micro:Identity:CaAddress and Micro:Identity:CaCertificate exclude each other";
         if (DenyListRefresh <= TimeSpan.Zero) yield return "Micro:Identity:DenyListRefresh must be positive";
     }
 }

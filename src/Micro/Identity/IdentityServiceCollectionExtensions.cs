@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Micro.Store;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -62,8 +63,14 @@ public static class IdentityServiceCollectionExtensions
 
     private static IdentityOptions Options(IServiceProvider sp) => sp.GetRequiredService<IOptions<IdentityOptions>>().Value;
 
-    private static LocalCertificateIssuer DefaultIssuer(IdentityOptions options, IdentityDenyList denyList, TimeProvider? time)
+    private static ICertificateIssuer DefaultIssuer(IdentityOptions options, IdentityDenyList denyList, TimeProvider? time)
     {
+        if (options.CaAddress is not null)
+        {
+            var roots = new X509Certificate2Collection();
+            foreach (var file in options.TrustBundle) roots.ImportFromPemFile(file);
+            return new RemoteCertificateIssuer(options.CaAddress, options.CaService, options.TrustDomain, new TrustBundle(roots), options.JoinToken, time);
+        }
         var authority = options.CaCertificate is not null
             ? CertificateAuthority.FromPemFiles(options.CaCertificate, options.CaKey!, options.TrustBundle, options.TrustDomain, denyList, time)
             : CertificateAuthority.LoadOrCreate(options.CaPath ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".micro", "ca"),

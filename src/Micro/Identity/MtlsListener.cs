@@ -60,8 +60,10 @@ internal static partial class MtlsListener
     {
         listen.Protocols = HttpProtocols.Http2;
         var identity = services.GetRequiredService<WorkloadIdentity>();
+        var anonymousAllowed = services.GetService<AnonymousTlsPaths>() is not null; // a CA service: see AnonymousTlsPaths
         RemoteCertificateValidationCallback validate = (_, certificate, chain, _) =>
         {
+            if (certificate is null && anonymousAllowed) return true;
             var leaf = certificate as X509Certificate2 ?? (certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
             if (identity.Validator.Validate(leaf, chain?.ChainPolicy.ExtraStore, CertificateValidator.Purpose.Client, out var reason) is not null) return true;
             ClientRefused(logger, reason);

@@ -10,7 +10,7 @@ namespace Micro.Identity;
 /// made the call's <see cref="PeerIdentity"/>; a caller on the deny-list, or whose certificate has expired since the
 /// handshake, is refused on every request, also on connections opened before. Plain h2c requests pass with no peer identity.
 /// </summary>
-internal sealed class PeerIdentityMiddleware(RequestDelegate next, IdentityDenyList? denyList = null)
+internal sealed class PeerIdentityMiddleware(RequestDelegate next, IdentityDenyList? denyList = null, AnonymousTlsPaths? anonymous = null)
 {
     // One entry per connection's client certificate object, collected with the connection.
     private static readonly ConditionalWeakTable<X509Certificate2, PeerIdentity> Peers = new();
@@ -18,7 +18,11 @@ internal sealed class PeerIdentityMiddleware(RequestDelegate next, IdentityDenyL
     public Task InvokeAsync(HttpContext http)
     {
         var certificate = http.Connection.ClientCertificate;
-        return certificate is null ? next(http) : ServeAsync(http, certificate);
+        if (certificate is not null) return ServeAsync(http, certificate);
+        // Only a CA service lets certificate-less TLS callers in, and only to Ca.Sign.
+        if (anonymous is not null && http.Request.IsHttps && !anonymous.Paths.Contains(http.Request.Path.Value ?? ""))
+            return RefuseAsync(http, null);
+        return next(http);
     }
 
     private async Task ServeAsync(HttpContext http, X509Certificate2 certificate)
@@ -40,7 +44,7 @@ internal sealed class PeerIdentityMiddleware(RequestDelegate next, IdentityDenyL
 
     private static async Task RefuseAsync(HttpContext http, PeerIdentity? peer)
     {
-        var error = new MicroException(ErrorCodes.Forbidden, 403, peer is null ? "the client certificate names no service" : $"identity {peer.Id} is denied or its certificate expired");
+        var error = new MicroException(ErrorCodes.Forbidden, 403, peer is null ? "a client certificate naming a service is required" : $"identity {peer.Id} is denied or its certificate expired");
         if (http.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true)
         {
             // Trailers-only gRPC response: PERMISSION_DENIED (7).
