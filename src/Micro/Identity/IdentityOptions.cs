@@ -50,6 +50,17 @@ public sealed class IdentityOptions : IMicroOptions
     /// <summary>How often servers re-read the identity deny-list from the store (<c>MICRO_IDENTITY_DENY_LIST_REFRESH</c>): the revocation bound.</summary>
     public TimeSpan DenyListRefresh { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary><see cref="CaPath"/>, or its default <c>~/.micro/ca</c>.</summary>
+    public string ResolvedCaPath => CaPath ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".micro", "ca");
+
+    /// <summary>The options as <paramref name="configuration"/> sets them (for tools that run without the service's container).</summary>
+    public static IdentityOptions From(Microsoft.Extensions.Configuration.IConfiguration? configuration)
+    {
+        var options = new IdentityOptions();
+        ((IMicroOptions)options).Read(new MicroSettings(configuration, "Identity"));
+        return options;
+    }
+
     void IMicroOptions.Read(MicroSettings settings)
     {
         TrustDomain = settings.String(nameof(TrustDomain)) ?? TrustDomain;

@@ -73,8 +73,7 @@ public static class IdentityServiceCollectionExtensions
         }
         var authority = options.CaCertificate is not null
             ? CertificateAuthority.FromPemFiles(options.CaCertificate, options.CaKey!, options.TrustBundle, options.TrustDomain, denyList, time)
-            : CertificateAuthority.LoadOrCreate(options.CaPath ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".micro", "ca"),
-                options.TrustDomain, denyList, time);
+            : CertificateAuthority.LoadOrCreate(options.ResolvedCaPath, options.TrustDomain, denyList, time);
         return new LocalCertificateIssuer(authority, options.CertificateLifetime);
     }
 }
