@@ -1,8 +1,11 @@
 // Unary calls through Micro (client -> server, both via the framework) against raw grpc-dotnet
 // (protoc-generated client and server), same payload, same process layout (server and client in this
-// process, loopback h2c), same concurrency, in one run.
-//   bench/run.sh rpc [--seconds 5] [--payload 64] [--rounds 2] [--raw-deadline]
-// Micro always sends a deadline (its default timeout); --raw-deadline gives the raw client one too.
+// process, loopback h2c), same concurrency, in one run; then the slow-node comparison of the selectors.
+//   bench/run.sh rpc [--seconds 3] [--payload 64] [--rounds 5] [--raw-deadline] [--selector random|p2c]
+// Warm-up runs both sides until their throughput is stable (tiered JIT settles; run.sh also sets
+// DOTNET_TC_CallCountingDelayMs=0), then rounds alternate the order of raw and Micro; each round gives a
+// micro/raw ratio and the median of those ratios is reported. Micro always sends a deadline (its default
+// timeout); --raw-deadline gives the raw client one too.
 using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf;
@@ -12,6 +15,7 @@ using Micro;
 using Micro.Bench.Rpc;
 using Micro.Client;
 using Micro.Registry;
+using Micro.Selector;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -20,10 +24,12 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-var seconds = Arg("--seconds", 5);
+var seconds = Arg("--seconds", 3);
 var payloadBytes = Arg("--payload", 64);
-var rounds = Arg("--rounds", 2);
+var rounds = Arg("--rounds", 5);
+var selectorName = ArgString("--selector", "random");
 var payload = new Payload { Data = ByteString.CopyFrom(new byte[payloadBytes]) };
+ISelector NewSelector(string name) => name == "p2c" ? new PowerOfTwoChoicesSelector() : new RandomSelector();
 
 // --- raw grpc-dotnet server + generated client
 var rawBuilder = WebApplication.CreateSlimBuilder();
@@ -45,39 +51,113 @@ microBuilder.Services.AddSingleton<IRegistry>(registry);
 microBuilder.Handle<Payload, Payload>("Bench.Echo", (request, context) => request);
 await using var micro = microBuilder.Build();
 await micro.StartAsync();
-await using var microClient = new MicroClient(registry);
+await using var microClient = new MicroClient(registry, NewSelector(selectorName));
 
 Func<Task> rawCall = args.Contains("--raw-deadline") ? () => rawClient.EchoAsync(payload, deadline: DateTime.UtcNow.AddSeconds(10)).ResponseAsync : () => rawClient.EchoAsync(payload).ResponseAsync;
 Func<Task> microCall = () => microClient.CallAsync<Payload, Payload>("bench", "Bench.Echo", payload);
 
-Console.WriteLine($"# rpc benchmark: {Environment.ProcessorCount} cores, {payloadBytes}-byte payload, {seconds}s per measurement, {rounds} rounds (best kept), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+Console.WriteLine($"# rpc benchmark: {Environment.ProcessorCount} cores, {payloadBytes}-byte payload, {seconds}s per measurement, {rounds} rounds (median of per-round micro/raw), selector {selectorName}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+
+// Warm-up: both sides at 64 in flight, 2 s windows, until two windows in a row agree within 3 % (at most 60 s).
+var warmup = Stopwatch.StartNew();
+double lastRaw = 0, lastMicro = 0;
+for (var window = 0; warmup.Elapsed < TimeSpan.FromSeconds(60); window++)
+{
+    var r = (await Measure(rawCall, 64, TimeSpan.FromSeconds(2))).Throughput;
+    var m = (await Measure(microCall, 64, TimeSpan.FromSeconds(2))).Throughput;
+    var stable = window > 0 && Math.Abs(r / lastRaw - 1) < 0.03 && Math.Abs(m / lastMicro - 1) < 0.03;
+    (lastRaw, lastMicro) = (r, m);
+    if (stable && warmup.Elapsed > TimeSpan.FromSeconds(10)) break;
+}
+Console.WriteLine($"# warm-up: {warmup.Elapsed.TotalSeconds:F0} s until stable (last window raw {lastRaw:F0}, micro {lastMicro:F0} req/s)");
 Console.WriteLine($"{"impl",-6} {"in flight",9} {"req/s",10} {"p50 us",8} {"p99 us",8}");
-var results = new Dictionary<(string, int), Result>();
+
+var ratios = new Dictionary<int, double>();
+var medians = new Dictionary<(string, int), Result>();
 foreach (var concurrency in new[] { 1, 64 })
 {
+    var perRound = new List<double>();
+    var runs = new Dictionary<string, List<Result>> { ["raw"] = [], ["micro"] = [] };
     for (var round = 0; round < rounds; round++)
     {
         // Alternate the order so neither side always runs on a warmer machine.
         var order = round % 2 == 0 ? new[] { ("raw", rawCall), ("micro", microCall) } : new[] { ("micro", microCall), ("raw", rawCall) };
+        var results = new Dictionary<string, Result>();
         foreach (var (name, call) in order)
         {
-            await Measure(call, concurrency, TimeSpan.FromSeconds(1)); // warm-up
             var result = await Measure(call, concurrency, TimeSpan.FromSeconds(seconds));
             Console.WriteLine($"{name,-6} {concurrency,9} {result.Throughput,10:F0} {result.P50Us,8:F0} {result.P99Us,8:F0}");
-            if (!results.TryGetValue((name, concurrency), out var best) || result.Throughput > best.Throughput) results[(name, concurrency)] = result;
+            results[name] = result;
+            runs[name].Add(result);
         }
+        perRound.Add(results["micro"].Throughput / results["raw"].Throughput);
     }
+    ratios[concurrency] = Median(perRound);
+    foreach (var name in new[] { "raw", "micro" })
+        medians[(name, concurrency)] = runs[name].OrderBy(x => x.Throughput).ElementAt(runs[name].Count / 2);
 }
 foreach (var concurrency in new[] { 1, 64 })
 {
-    var r = results[("raw", concurrency)];
-    var m = results[("micro", concurrency)];
-    Console.WriteLine($"best at {concurrency,2} in flight: raw {r.Throughput:F0} req/s (p50 {r.P50Us:F0} us, p99 {r.P99Us:F0} us), micro {m.Throughput:F0} req/s (p50 {m.P50Us:F0} us, p99 {m.P99Us:F0} us), micro/raw {m.Throughput / r.Throughput:F2}");
+    var r = medians[("raw", concurrency)];
+    var m = medians[("micro", concurrency)];
+    Console.WriteLine($"median at {concurrency,2} in flight: raw {r.Throughput:F0} req/s (p50 {r.P50Us:F0} us, p99 {r.P99Us:F0} us), micro {m.Throughput:F0} req/s (p50 {m.P50Us:F0} us, p99 {m.P99Us:F0} us)");
 }
-var ratio = results[("micro", 64)].Throughput / results[("raw", 64)].Throughput;
 await micro.StopAsync();
 await raw.StopAsync();
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"micro/raw throughput at 64 in flight: {ratio:F2}"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"micro/raw throughput at 1 in flight: {ratios[1]:F2}"));
+
+// --- slow node: 3 nodes, one 10x slower (2 ms vs 20 ms handlers), 8 callers; which share of calls goes to it
+var slow = await SlowNodeAsync();
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"slow node share: random {slow["random"].Share:F2}, p2c {slow["p2c"].Share:F2}"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"micro/raw throughput at 64 in flight: {ratios[64]:F2}"));
+
+async Task<Dictionary<string, SlowResult>> SlowNodeAsync()
+{
+    var slowRegistry = new MemoryRegistry();
+    var nodes = new List<MicroApp>();
+    for (var i = 0; i < 3; i++)
+    {
+        var delay = TimeSpan.FromMilliseconds(i == 2 ? 20 : 2);
+        var builder = MicroService.CreateBuilder([], "slowbench");
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<IRegistry>(slowRegistry);
+        builder.Handle<Payload, Payload>("Bench.Echo", async (request, context) =>
+        {
+            await Task.Delay(delay, context.CancellationToken);
+            return request;
+        });
+        var app = builder.Build();
+        await app.StartAsync();
+        nodes.Add(app);
+    }
+    var slowAddress = nodes[2].Address;
+    var results = new Dictionary<string, SlowResult>();
+    try
+    {
+        foreach (var name in new[] { "random", "p2c", "random", "p2c" })
+        {
+            var counting = new CountingSelector(NewSelector(name));
+            await using var client = new MicroClient(slowRegistry, counting);
+            Func<Task> call = () => client.CallAsync<Payload, Payload>("slowbench", "Bench.Echo", payload);
+            await Measure(call, 8, TimeSpan.FromSeconds(1)); // this selector learns the nodes
+            counting.Reset();
+            var result = await Measure(call, 8, TimeSpan.FromSeconds(seconds));
+            var share = counting.Picks(slowAddress) / (double)counting.Total;
+            Console.WriteLine($"slow node, {name,-6}: {result.Throughput,6:F0} req/s, p50 {result.P50Us / 1000,5:F1} ms, p99 {result.P99Us / 1000,5:F1} ms, share of calls to the slow node {share:F3}");
+            // Second round of each kept (first one for each selector ran on a cooler process).
+            results[name] = new SlowResult(share, result);
+        }
+    }
+    finally
+    {
+        foreach (var node in nodes)
+        {
+            await node.StopAsync();
+            await node.DisposeAsync();
+        }
+    }
+    return results;
+}
 
 static async Task<Result> Measure(Func<Task> call, int concurrency, TimeSpan duration)
 {
@@ -103,15 +183,46 @@ static async Task<Result> Measure(Func<Task> call, int concurrency, TimeSpan dur
     return new Result(all.Length / elapsed, Us(all[all.Length / 2]), Us(all[(int)(all.Length * 0.99)]));
 }
 
+static double Median(List<double> values)
+{
+    var sorted = values.Order().ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+}
+
 int Arg(string name, int fallback)
 {
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
 }
 
+string ArgString(string name, string fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
+
 internal sealed record Result(double Throughput, double P50Us, double P99Us);
+
+internal sealed record SlowResult(double Share, Result Result);
 
 internal sealed class RawBench : Bench.BenchBase
 {
     public override Task<Payload> Echo(Payload request, ServerCallContext context) => Task.FromResult(request);
+}
+
+/// <summary>Counts picks per address and passes the client's feedback through to the selector measured.</summary>
+internal sealed class CountingSelector(ISelector inner) : ISelector
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _picks = new();
+    public string Name => inner.Name;
+    public int Total => _picks.Values.Sum();
+    public int Picks(string address) => _picks.GetValueOrDefault(address);
+    public void Reset() => _picks.Clear();
+    public NodeInfo Select(string service, IReadOnlyList<NodeInfo> nodes)
+    {
+        var node = inner.Select(service, nodes);
+        _picks.AddOrUpdate(node.Address, 1, (_, n) => n + 1);
+        return node;
+    }
+    public void Report(string service, NodeInfo node, CallOutcome outcome, TimeSpan latency) => inner.Report(service, node, outcome, latency);
 }

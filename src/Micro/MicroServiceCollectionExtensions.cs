@@ -11,6 +11,7 @@ using Micro.Store;
 using Micro.Sync;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Micro;
@@ -34,11 +35,12 @@ public static class MicroServiceCollectionExtensions
 
         services.TryAddSingleton(sp => new MemoryRegistry(sp.GetRequiredService<TimeProvider>()));
         services.AddPlugin<IRegistry>("memory", sp => sp.GetRequiredService<MemoryRegistry>());
-        services.AddPlugin<IRegistry>("mdns", sp => new MdnsRegistry(MdnsOptionsFrom(sp.GetService<IConfiguration>()), sp.GetRequiredService<TimeProvider>()));
-        services.AddSelectedPlugin<IRegistry>("registry", defaultName: "mdns");
+        services.AddPlugin<IRegistry>("mdns", sp => new MdnsRegistry(sp.GetRequiredService<IOptions<RegistryOptions>>().Value, sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILogger<MdnsRegistry>>()));
+        services.AddSelectedPlugin<IRegistry, RegistryOptions>("Registry", defaultName: "mdns");
 
         services.AddPlugin<ISelector>("random", _ => new RandomSelector());
         services.AddPlugin<ISelector>("roundrobin", _ => new RoundRobinSelector());
+        services.AddPlugin<ISelector>("p2c", sp => new PowerOfTwoChoicesSelector(sp.GetRequiredService<TimeProvider>()));
         services.AddSelectedPlugin<ISelector>("selector", defaultName: "random");
 
         services.AddMicroStore();
@@ -47,25 +49,18 @@ public static class MicroServiceCollectionExtensions
         services.TryAddSingleton<Config.IMicroConfig>(sp => new Config.MicroConfig(sp.GetService<IConfiguration>() ?? new ConfigurationBuilder().Build()));
 
         services.AddMicroAuth();
-        services.TryAddSingleton(sp => ClientOptionsFrom(sp.GetService<IConfiguration>()));
+        services.AddMicroClient();
         services.TryAddSingleton(sp => new MicroClient(
             sp.GetRequiredService<IRegistry>(), sp.GetRequiredService<ISelector>(), sp.GetRequiredService<CodecRegistry>(),
-            sp.GetRequiredService<ClientOptions>(), sp.GetServices<IClientMiddleware>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClientOptions>>().Value, sp.GetServices<IClientMiddleware>(), sp.GetRequiredService<TimeProvider>(),
             AuthServiceCollectionExtensions.CallCredentials(sp), sp.GetService<Identity.TransportSecurity>()));
         services.TryAddSingleton<IMicroClient>(sp => sp.GetRequiredService<MicroClient>());
         return services;
     }
 
-    /// <summary>Uses the mDNS registry, whatever the configuration says.</summary>
-    public static IServiceCollection AddMdnsRegistry(this IServiceCollection services, MdnsRegistryOptions? options = null) =>
-        services.AddSingleton<IRegistry>(sp => new MdnsRegistry(options ?? MdnsOptionsFrom(sp.GetService<IConfiguration>()), sp.GetRequiredService<TimeProvider>()));
-
-    /// <summary>MICRO_REGISTRY_INTERFACES=eth1,eth2 limits mDNS to those interfaces.</summary>
-    private static MdnsRegistryOptions MdnsOptionsFrom(IConfiguration? configuration)
-    {
-        var interfaces = configuration is null ? null : MicroSettings.Get(configuration, "registry", "interfaces");
-        return new MdnsRegistryOptions { Interfaces = interfaces?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
-    }
+    /// <summary>Uses the mDNS registry whatever the configuration says, with <paramref name="configure"/> applied to its options.</summary>
+    public static IServiceCollection UseMdnsRegistry(this IServiceCollection services, Action<RegistryOptions>? configure = null) =>
+        services.UsePlugin("Registry", "mdns", configure);
 
     /// <summary>
     /// Lets the JSON codec encode the plain .NET types that <paramref name="context"/> (a source-generated
@@ -96,18 +91,21 @@ public static class MicroServiceCollectionExtensions
         return sp.GetService<JsonReflectionRegistration>() is { } reflection ? reflection.Create(contexts) : new JsonCodec(contexts);
     }
 
+    /// <summary>
+    /// Configures the client (<see cref="ClientOptions"/>): from <c>Micro:Client:*</c> / <c>MICRO_CLIENT_*</c>, then
+    /// <paramref name="configure"/>; validated at start.
+    /// </summary>
+    public static IServiceCollection AddMicroClient(this IServiceCollection services, Action<ClientOptions>? configure = null)
+    {
+        services.AddMicroOptions("Client", configure);
+        return services;
+    }
+
     /// <summary>Adds a client middleware; the first added is the outermost.</summary>
     public static IServiceCollection AddClientMiddleware(this IServiceCollection services, IClientMiddleware middleware) =>
         services.AddSingleton(middleware);
 
-    private static ClientOptions ClientOptionsFrom(IConfiguration? configuration)
-    {
-        var options = new ClientOptions();
-        if (configuration is null) return options;
-        if (MicroSettings.Get(configuration, "client", "timeout") is { } timeout) options = options with { Timeout = ParseDuration(timeout) };
-        if (MicroSettings.Get(configuration, "client", "retries") is { } retries) options = options with { Retries = int.Parse(retries, CultureInfo.InvariantCulture) };
-        return options;
-    }
+
 
     /// <summary>"5s", "250ms", "1m" or a TimeSpan ("00:00:05").</summary>
     internal static TimeSpan ParseDuration(string text)

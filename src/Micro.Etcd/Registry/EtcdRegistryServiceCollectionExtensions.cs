@@ -1,33 +1,26 @@
 using Micro.Plugins;
 using Micro.Registry;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Micro.Etcd.Registry;
 
+/// <summary>Wiring of the etcd registry.</summary>
 public static class EtcdRegistryServiceCollectionExtensions
 {
-    /// <summary>Makes "etcd" selectable: MICRO_REGISTRY=etcd MICRO_REGISTRY_ADDRESS=127.0.0.1:2379.</summary>
+    /// <summary>Makes "etcd" selectable by configuration: <c>MICRO_REGISTRY=etcd MICRO_REGISTRY_ADDRESS=127.0.0.1:2379</c>.</summary>
     public static IServiceCollection AddMicroEtcdRegistry(this IServiceCollection services) =>
-        services.AddPlugin<IRegistry>("etcd", sp => new EtcdRegistry(new EtcdOptions
-        {
-            Address = MicroSettings.Address(sp.GetRequiredService<IConfiguration>(), "registry") ?? new EtcdOptions().Address,
-        }));
+        services.AddPlugin<IRegistry>("etcd", sp => Create(sp.GetRequiredService<IOptions<RegistryOptions>>().Value));
 
-    /// <summary>Uses etcd as the registry, whatever the configuration says.</summary>
-    public static IServiceCollection AddEtcdRegistry(this IServiceCollection services, Action<EtcdOptionsBuilder>? configure = null)
+    /// <summary>Uses etcd as the registry whatever the configuration says, with <paramref name="configure"/> applied to the registry options.</summary>
+    public static IServiceCollection UseEtcdRegistry(this IServiceCollection services, Action<RegistryOptions>? configure = null) =>
+        services.AddMicroEtcdRegistry().UsePlugin("Registry", "etcd", configure);
+
+    // A network plug-in without an address is a mistake to report, not a default to guess.
+    private static EtcdRegistry Create(RegistryOptions options) => new(new EtcdOptions
     {
-        var builder = new EtcdOptionsBuilder();
-        configure?.Invoke(builder);
-        var options = builder.Build();
-        return services.AddSingleton<IRegistry>(_ => new EtcdRegistry(options));
-    }
-}
-
-/// <summary>Settings for <see cref="EtcdRegistryServiceCollectionExtensions.AddEtcdRegistry"/>.</summary>
-public sealed class EtcdOptionsBuilder
-{
-    public string Address { get; set; } = new EtcdOptions().Address;
-    public string Prefix { get; set; } = new EtcdOptions().Prefix;
-    internal EtcdOptions Build() => new() { Address = Address, Prefix = Prefix };
+        Address = options.Address ?? throw new InvalidOperationException(
+            $"the etcd registry needs {MicroSettings.Describe("Registry", nameof(RegistryOptions.Address))}, e.g. 127.0.0.1:2379"),
+        Prefix = options.Prefix,
+    });
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Grpc.Core;
 using Micro.Client.Internal;
 using Micro.Codec;
@@ -5,13 +6,15 @@ using Micro.Errors;
 using Micro.Middleware;
 using Micro.Registry;
 using Micro.Selector;
+using Micro.Server;
 using Micro.Server.Internal;
 
 namespace Micro.Client;
 
 /// <summary>
-/// The default <see cref="IMicroClient"/>: registry lookup (cached, kept fresh by Watch), node selection,
-/// deadline, retry on a different node with backoff, failed-node quarantine, codec by type or per call.
+/// The default <see cref="IMicroClient"/>: registry lookup (cached, kept fresh by Watch), node selection with feedback,
+/// deadline (inherited from the call being served), retry on a different node only when safe, failed-node quarantine,
+/// codec by type or per call.
 /// </summary>
 public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
 {
@@ -26,28 +29,39 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     private IAsyncDisposable? _owner;
     private int _disposed;
 
+    /// <summary>A client over <paramref name="registry"/>; every other piece has a default.</summary>
     public MicroClient(IRegistry registry, ISelector? selector = null, CodecRegistry? codecs = null, ClientOptions? options = null,
         IEnumerable<IClientMiddleware>? middleware = null, TimeProvider? time = null, Auth.ICallCredentials? credentials = null,
         Identity.TransportSecurity? security = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
+        _options = options ?? new ClientOptions();
+        var problems = _options.Validate().ToList();
+        if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems), nameof(options));
         _selector = selector ?? new RandomSelector();
         _codecs = codecs ?? new CodecRegistry();
-        _options = options ?? new ClientOptions();
         _middleware = middleware?.ToArray() ?? [];
         _time = time ?? TimeProvider.System;
-        Health = new NodeHealth(_time) { Quarantine = _options.FailedNodeQuarantine };
+        Health = new NodeHealth(_time) { Quarantine = _options.Quarantine };
         _cache = new RegistryCache(registry, _options.CacheTtl, _time);
-        _channels = new ChannelPool(_options.MaxMessageSize, security);
+        _channels = new ChannelPool(_options, _time, security);
         Registry = registry;
         _credentials = credentials;
     }
 
+    /// <summary>Where services are looked up.</summary>
     public IRegistry Registry { get; }
 
-    /// <summary>Which nodes are being skipped after failures.</summary>
+    /// <summary>The selector that picks nodes.</summary>
+    public ISelector Selector => _selector;
+
+    /// <summary>Which nodes (by address) are being skipped after failures.</summary>
     public NodeHealth Health { get; }
 
+    /// <summary>How many node channels are open (idle ones close after a few minutes).</summary>
+    internal int OpenChannels => _channels.Count;
+
+    /// <inheritdoc/>
     public Task<TResponse> CallAsync<TRequest, TResponse>(string service, string endpoint, TRequest request,
         CallOptions? options = null, CancellationToken cancellationToken = default)
         where TRequest : class where TResponse : class
@@ -56,20 +70,28 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(endpoint);
         options ??= CallOptions.Default;
         if (_middleware.Length == 0) return InvokeAsync<TRequest, TResponse>(service, endpoint, request, options, cancellationToken);
-        return ThroughMiddlewareAsync<TRequest, TResponse>(new ClientCall(service, endpoint, request, options, cancellationToken));
+        return ThroughMiddlewareAsync<TResponse>(new ClientCall(service, endpoint, request, options, cancellationToken),
+            async c => await InvokeAsync<TRequest, TResponse>(c.Service, c.Endpoint, (TRequest)c.Request!, c.Options, c.CancellationToken).ConfigureAwait(false));
     }
 
-    private async Task<TResponse> ThroughMiddlewareAsync<TRequest, TResponse>(ClientCall call)
-        where TRequest : class where TResponse : class
+    private async Task<T> ThroughMiddlewareAsync<T>(ClientCall call, ClientCallHandler terminal)
     {
-        ClientCallHandler next = async c => await InvokeAsync<TRequest, TResponse>(c.Service, c.Endpoint, (TRequest)c.Request!, c.Options, c.CancellationToken).ConfigureAwait(false);
+        var next = terminal;
         for (var i = _middleware.Length - 1; i >= 0; i--)
         {
             var middleware = _middleware[i];
             var inner = next;
             next = c => middleware.InvokeAsync(c, inner);
         }
-        return (TResponse)(await next(call).ConfigureAwait(false))!;
+        try
+        {
+            return (T)(await next(call).ConfigureAwait(false))!;
+        }
+        catch (MicroException e)
+        {
+            e.RaisedByClient = true;
+            throw;
+        }
     }
 
     private async Task<TResponse> InvokeAsync<TRequest, TResponse>(string service, string endpoint, TRequest request,
@@ -79,47 +101,145 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         var (requestCodec, responseCodec) = CodecsFor<TRequest, TResponse>(options);
         var method = MethodCache<TRequest, TResponse>.Get(service, endpoint, requestCodec, responseCodec, MethodType.Unary);
         var deadline = _time.GetUtcNow().UtcDateTime + (options.Timeout ?? _options.Timeout);
-        var headers = _credentials is null ? Headers(options) : await AuthorizedHeadersAsync(service, options, cancellationToken).ConfigureAwait(false);
-        var retries = options.Retries ?? _options.Retries;
-        List<NodeInfo>? tried = null;
-        for (var attempt = 0; ; attempt++)
+        var inherited = false;
+        var linked = Inherit(options, ref deadline, ref inherited, ref cancellationToken);
+        try
         {
-            var node = await PickNodeAsync(service, endpoint, options, tried, cancellationToken).ConfigureAwait(false);
-            try
+            var headers = _credentials is null ? Headers(options, inherited ? deadline : null)
+                : await AuthorizedHeadersAsync(service, options, inherited ? deadline : null, cancellationToken).ConfigureAwait(false);
+            var retries = options.Address is null ? options.Retries ?? _options.Retries : 0;
+            List<string>? tried = null;
+            for (var attempt = 0; ; attempt++)
             {
-                using var call = _channels.Get(service, node).AsyncUnaryCall(method, null, new Grpc.Core.CallOptions(headers, deadline, cancellationToken), request);
-                return await call.ResponseAsync.ConfigureAwait(false);
-            }
-            catch (RpcException e)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var error = GrpcErrorMapping.FromRpcException(e, service, endpoint);
-                if (!IsTransportFailure(e)) throw error;
-                Health.MarkFailed(node.Id);
-                if (attempt >= retries || options.Address is not null) throw error;
-                (tried ??= []).Add(node);
+                var (node, publishedIdempotent) = await PickNodeAsync(service, endpoint, options, tried, cancellationToken).ConfigureAwait(false);
+                var idempotent = options.Idempotent ?? publishedIdempotent;
+                var attemptDeadline = attempt < retries && idempotent ? AttemptDeadline(deadline) : deadline;
+                var channel = _channels.Get(service, node);
+                var started = Stopwatch.GetTimestamp();
+                channel.Enter();
+                AttemptFailure failure;
+                RpcException rpc;
+                try
+                {
+                    using var call = channel.Invoker.AsyncUnaryCall(method, null, new Grpc.Core.CallOptions(headers, attemptDeadline, cancellationToken), request);
+                    var response = await call.ResponseAsync.ConfigureAwait(false);
+                    _selector.Report(service, node, CallOutcome.Success, Stopwatch.GetElapsedTime(started));
+                    return response;
+                }
+                catch (RpcException e)
+                {
+                    rpc = e;
+                    failure = AttemptFailures.Classify(e, cancellationToken);
+                    _selector.Report(service, node, Outcome(failure), Stopwatch.GetElapsedTime(started));
+                }
+                catch
+                {
+                    _selector.Report(service, node, CallOutcome.Abandoned, Stopwatch.GetElapsedTime(started));
+                    throw;
+                }
+                finally
+                {
+                    channel.Exit();
+                }
+
+                if (failure == AttemptFailure.Cancelled) cancellationToken.ThrowIfCancellationRequested();
+                if (failure is AttemptFailure.NotRun or AttemptFailure.Lost) Health.MarkFailed(node.Address);
+                var error = ErrorFor(rpc, failure, service, endpoint, deadline);
+                var retryable = failure == AttemptFailure.NotRun
+                    || (idempotent && failure is AttemptFailure.Lost or AttemptFailure.HandlerUnavailable or AttemptFailure.Undecodable);
+                if (!retryable || attempt >= retries) throw error;
+                (tried ??= []).Add(node.Address);
                 var pause = _options.Backoff * (1 << Math.Min(attempt, 10));
-                var left = deadline - _time.GetUtcNow().UtcDateTime;
-                if (left <= pause) throw error;
+                if (deadline - _time.GetUtcNow().UtcDateTime <= pause) throw error;
                 await Task.Delay(pause, _time, cancellationToken).ConfigureAwait(false);
             }
         }
+        catch (MicroException e)
+        {
+            e.RaisedByClient = true;
+            throw;
+        }
+        finally
+        {
+            linked?.Dispose();
+        }
     }
 
+    /// <summary>An idempotent attempt that has retries left may use half the remaining budget (or <see cref="ClientOptions.AttemptTimeout"/>).</summary>
+    private DateTime AttemptDeadline(DateTime deadline)
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        var left = deadline - now;
+        var budget = _options.AttemptTimeout is { } fixedBudget && fixedBudget < left ? fixedBudget : left / 2;
+        return now + budget;
+    }
+
+    /// <summary>A call made while serving another one inherits its deadline and cancellation.</summary>
+    private static CancellationTokenSource? Inherit(CallOptions options, ref DateTime deadline, ref bool inheritedDeadline, ref CancellationToken cancellationToken)
+    {
+        var parent = options.Parent ?? CallContext.Current;
+        if (parent is null) return null;
+        if (parent.Deadline is { } inherited && inherited < deadline)
+        {
+            deadline = inherited;
+            inheritedDeadline = true;
+        }
+        var incoming = parent.CancellationToken;
+        if (!incoming.CanBeCanceled || incoming == cancellationToken) return null;
+        if (!cancellationToken.CanBeCanceled)
+        {
+            cancellationToken = incoming;
+            return null;
+        }
+        var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, incoming);
+        cancellationToken = linked.Token;
+        return linked;
+    }
+
+    private static CallOutcome Outcome(AttemptFailure failure) => failure switch
+    {
+        AttemptFailure.NotRun or AttemptFailure.Lost => CallOutcome.NodeFailure,
+        AttemptFailure.Cancelled => CallOutcome.Abandoned,
+        _ => CallOutcome.Error,
+    };
+
+    private MicroException ErrorFor(RpcException e, AttemptFailure failure, string service, string endpoint, DateTime deadline)
+    {
+        if (failure == AttemptFailure.Undecodable)
+            return new MicroException(ErrorCodes.ResponseMalformed, 502, $"the reply of {service}.{endpoint} could not be decoded as the response type the caller asked for", e);
+        // An attempt cut short by its own (smaller) deadline is a node that did not answer, not the call's deadline.
+        if (failure == AttemptFailure.Lost && e.StatusCode == StatusCode.DeadlineExceeded && _time.GetUtcNow().UtcDateTime < deadline)
+            return new MicroException(ErrorCodes.Unavailable, 503, $"{service}.{endpoint}: the node did not answer in time", e);
+        return GrpcErrorMapping.FromRpcException(e, service, endpoint);
+    }
+
+    /// <inheritdoc/>
     public async Task<IMicroStream<TRequest, TResponse>> StreamAsync<TRequest, TResponse>(string service, string endpoint,
         CallOptions? options = null, CancellationToken cancellationToken = default)
         where TRequest : class where TResponse : class
     {
-        var (invoker, method, callOptions) = await PrepareStreamAsync<TRequest, TResponse>(service, endpoint, options, MethodType.DuplexStreaming, cancellationToken).ConfigureAwait(false);
-        return new MicroStream<TRequest, TResponse>(invoker.AsyncDuplexStreamingCall(method, null, callOptions), service, endpoint);
+        var opened = await OpenStreamAsync(service, endpoint, null, options, ClientCallKind.Duplex, cancellationToken,
+            async c =>
+            {
+                var (channel, method, callOptions, scope) = await PrepareStreamAsync<TRequest, TResponse>(c, MethodType.DuplexStreaming).ConfigureAwait(false);
+                return new MicroStream<TRequest, TResponse>(channel.Invoker.AsyncDuplexStreamingCall(method, null, callOptions), c.Service, c.Endpoint, channel, scope);
+            }).ConfigureAwait(false);
+        return (IMicroStream<TRequest, TResponse>)opened;
     }
 
+    /// <inheritdoc/>
     public async IAsyncEnumerable<TResponse> ServerStreamAsync<TRequest, TResponse>(string service, string endpoint, TRequest request,
         CallOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
         where TRequest : class where TResponse : class
     {
-        var (invoker, method, callOptions) = await PrepareStreamAsync<TRequest, TResponse>(service, endpoint, options, MethodType.ServerStreaming, cancellationToken).ConfigureAwait(false);
-        using var call = invoker.AsyncServerStreamingCall(method, null, callOptions, request);
+        var opened = (OpenedServerStream<TResponse>)await OpenStreamAsync(service, endpoint, request, options, ClientCallKind.ServerStream, cancellationToken,
+            async c =>
+            {
+                var (channel, method, callOptions, scope) = await PrepareStreamAsync<TRequest, TResponse>(c, MethodType.ServerStreaming).ConfigureAwait(false);
+                return new OpenedServerStream<TResponse>(channel.Invoker.AsyncServerStreamingCall(method, null, callOptions, (TRequest)c.Request!), channel, scope);
+            }).ConfigureAwait(false);
+        using var _ = opened;
+        var call = opened.Call;
         while (true)
         {
             bool more;
@@ -130,40 +250,74 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc/>
     public async Task<TResponse> ClientStreamAsync<TRequest, TResponse>(string service, string endpoint, IAsyncEnumerable<TRequest> requests,
         CallOptions? options = null, CancellationToken cancellationToken = default)
         where TRequest : class where TResponse : class
     {
         ArgumentNullException.ThrowIfNull(requests);
-        var (invoker, method, callOptions) = await PrepareStreamAsync<TRequest, TResponse>(service, endpoint, options, MethodType.ClientStreaming, cancellationToken).ConfigureAwait(false);
-        using var call = invoker.AsyncClientStreamingCall(method, null, callOptions);
-        try
-        {
-            await foreach (var request in requests.WithCancellation(cancellationToken).ConfigureAwait(false))
-                await call.RequestStream.WriteAsync(request, cancellationToken).ConfigureAwait(false);
-            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
-            return await call.ResponseAsync.ConfigureAwait(false);
-        }
-        catch (RpcException e)
-        {
-            throw GrpcErrorMapping.FromRpcException(e, service, endpoint);
-        }
+        var response = await OpenStreamAsync(service, endpoint, requests, options, ClientCallKind.ClientStream, cancellationToken,
+            async c =>
+            {
+                var (channel, method, callOptions, scope) = await PrepareStreamAsync<TRequest, TResponse>(c, MethodType.ClientStreaming).ConfigureAwait(false);
+                try
+                {
+                    using var call = channel.Invoker.AsyncClientStreamingCall(method, null, callOptions);
+                    await foreach (var request in ((IAsyncEnumerable<TRequest>)c.Request!).WithCancellation(callOptions.CancellationToken).ConfigureAwait(false))
+                        await call.RequestStream.WriteAsync(request, callOptions.CancellationToken).ConfigureAwait(false);
+                    await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+                    return await call.ResponseAsync.ConfigureAwait(false);
+                }
+                catch (RpcException e)
+                {
+                    throw GrpcErrorMapping.FromRpcException(e, c.Service, c.Endpoint);
+                }
+                finally
+                {
+                    channel.Exit();
+                    scope?.Dispose();
+                }
+            }).ConfigureAwait(false);
+        return (TResponse)response;
     }
 
-    /// <summary>Streams go to one node, chosen once; they get a deadline only when the call asks for one.</summary>
-    private async Task<(CallInvoker, Method<TRequest, TResponse>, Grpc.Core.CallOptions)> PrepareStreamAsync<TRequest, TResponse>(
-        string service, string endpoint, CallOptions? options, MethodType type, CancellationToken cancellationToken)
-        where TRequest : class where TResponse : class
+    /// <summary>Streams run through the client middleware too: for duplex and server streams it wraps opening the stream.</summary>
+    private Task<object> OpenStreamAsync(string service, string endpoint, object? request, CallOptions? options, ClientCallKind kind,
+        CancellationToken cancellationToken, ClientCallHandler open)
     {
         ArgumentException.ThrowIfNullOrEmpty(service);
         ArgumentException.ThrowIfNullOrEmpty(endpoint);
-        options ??= CallOptions.Default;
+        return ThroughMiddlewareAsync<object>(new ClientCall(service, endpoint, request, options ?? CallOptions.Default, cancellationToken, kind), open);
+    }
+
+    /// <summary>Streams go to one node, chosen once (no retry); they get a deadline only when the call asks for one or inherits one.</summary>
+    private async Task<(NodeChannel, Method<TRequest, TResponse>, Grpc.Core.CallOptions, CancellationTokenSource?)> PrepareStreamAsync<TRequest, TResponse>(
+        ClientCall c, MethodType type)
+        where TRequest : class where TResponse : class
+    {
+        var options = c.Options;
         var (requestCodec, responseCodec) = CodecsFor<TRequest, TResponse>(options);
-        var method = MethodCache<TRequest, TResponse>.Get(service, endpoint, requestCodec, responseCodec, type);
-        DateTime? deadline = options.Timeout is { } timeout ? _time.GetUtcNow().UtcDateTime + timeout : null;
-        var node = await PickNodeAsync(service, endpoint, options, null, cancellationToken).ConfigureAwait(false);
-        var headers = _credentials is null ? Headers(options) : await AuthorizedHeadersAsync(service, options, cancellationToken).ConfigureAwait(false);
-        return (_channels.Get(service, node), method, new Grpc.Core.CallOptions(headers, deadline, cancellationToken));
+        var method = MethodCache<TRequest, TResponse>.Get(c.Service, c.Endpoint, requestCodec, responseCodec, type);
+        var deadline = options.Timeout is { } timeout ? _time.GetUtcNow().UtcDateTime + timeout : DateTime.MaxValue;
+        var cancellationToken = c.CancellationToken;
+        var inherited = false;
+        var linked = Inherit(options, ref deadline, ref inherited, ref cancellationToken);
+        try
+        {
+            var headers = _credentials is null ? Headers(options, inherited ? deadline : null)
+                : await AuthorizedHeadersAsync(c.Service, options, inherited ? deadline : null, cancellationToken).ConfigureAwait(false);
+            var (node, _) = await PickNodeAsync(c.Service, c.Endpoint, options, null, cancellationToken).ConfigureAwait(false);
+            // A stream's length says nothing about the node; it is not held against it as a call in flight.
+            _selector.Report(c.Service, node, CallOutcome.Abandoned, TimeSpan.Zero);
+            var channel = _channels.Get(c.Service, node);
+            channel.Enter();
+            return (channel, method, new Grpc.Core.CallOptions(headers, deadline == DateTime.MaxValue ? null : deadline, cancellationToken), linked);
+        }
+        catch
+        {
+            linked?.Dispose();
+            throw;
+        }
     }
 
     private (ICodec Request, ICodec Response) CodecsFor<TRequest, TResponse>(CallOptions options)
@@ -173,12 +327,23 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         return (codec, codec);
     }
 
-    private static Metadata? Headers(CallOptions options)
+    private Metadata? Headers(CallOptions options, DateTime? inheritedDeadline)
     {
-        if (options.Metadata is null && options.ContentType is null) return null;
+        if (options.Metadata is null && options.ContentType is null && inheritedDeadline is null) return null;
         var headers = new Metadata();
+        if (inheritedDeadline is { } deadline) headers.Add(DeadlineHeader.Name, DeadlineHeader.Format(deadline));
+        var size = 0;
         if (options.Metadata is not null)
-            foreach (var (key, value) in options.Metadata) headers.Add(key.ToLowerInvariant(), value);
+        {
+            foreach (var (key, value) in options.Metadata)
+            {
+                headers.Add(key.ToLowerInvariant(), value);
+                size += key.Length + value.Length + 32; // HPACK's accounting (RFC 7541 §4.1)
+            }
+        }
+        if (size > _options.MaxMetadataSize)
+            throw new MicroException(ErrorCodes.MetadataTooLarge, 431,
+                $"call metadata is {size} bytes, over the limit of {_options.MaxMetadataSize} (Micro:Client:MaxMetadataSize; servers accept Micro:Server:MaxHeaderSize)");
         if (options.ContentType is not null) headers.Add(CallCodec.Header, options.ContentType);
         return headers;
     }
@@ -187,32 +352,34 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     /// The headers plus <c>authorization</c> from the credentials (the service's own token for this
     /// callee), unless the call carries its own (e.g. a forwarded user token).
     /// </summary>
-    private async ValueTask<Metadata?> AuthorizedHeadersAsync(string service, CallOptions options, CancellationToken cancellationToken)
+    private async ValueTask<Metadata?> AuthorizedHeadersAsync(string service, CallOptions options, DateTime? inheritedDeadline, CancellationToken cancellationToken)
     {
         if (options.Metadata is not null && options.Metadata.Keys.Any(k => k.Equals(Auth.BearerToken.Header, StringComparison.OrdinalIgnoreCase)))
-            return Headers(options);
+            return Headers(options, inheritedDeadline);
         var authorization = await _credentials!.GetAuthorizationAsync(service, cancellationToken).ConfigureAwait(false);
-        var headers = Headers(options);
+        var headers = Headers(options, inheritedDeadline);
         if (authorization is null) return headers;
         headers ??= new Metadata();
         headers.Add(Auth.BearerToken.Header, authorization);
         return headers;
     }
 
-    private async ValueTask<NodeInfo> PickNodeAsync(string service, string endpoint, CallOptions options, List<NodeInfo>? tried, CancellationToken cancellationToken)
+    private async ValueTask<(NodeInfo Node, bool Idempotent)> PickNodeAsync(string service, string endpoint, CallOptions options, List<string>? tried, CancellationToken cancellationToken)
     {
-        if (options.Address is not null) return new NodeInfo { Id = options.Address, Address = options.Address };
+        if (options.Address is not null) return (new NodeInfo { Id = options.Address, Address = options.Address }, false);
         var cached = await _cache.GetAsync(service, cancellationToken).ConfigureAwait(false);
         if (cached.Nodes.Count == 0)
             throw MicroException.NotFound(ErrorCodes.ServiceNotFound, $"service {service} not found in the {Registry.Name} registry");
         if (cached.Endpoints is not null && !cached.Endpoints.Contains(endpoint))
             throw MicroException.NotFound(ErrorCodes.EndpointNotFound, $"{service} has no endpoint {endpoint}");
+        var idempotent = cached.Idempotent.Count > 0 && cached.Idempotent.Contains(endpoint);
 
         IReadOnlyList<NodeInfo> candidates = cached.Nodes;
         if (options.NodeFilter is not null || tried is not null || Health.AnyFailed)
         {
-            var eligible = cached.Nodes.Where(n => (options.NodeFilter is null || options.NodeFilter(n)) && (tried is null || !tried.Exists(t => t.Id == n.Id))).ToList();
-            var healthy = eligible.Where(n => !Health.IsFailed(n.Id)).ToList();
+            // Retries go to a different address: two registrations of one process (a restart under a new id) are one node.
+            var eligible = cached.Nodes.Where(n => (options.NodeFilter is null || options.NodeFilter(n)) && (tried is null || !tried.Contains(n.Address))).ToList();
+            var healthy = eligible.Where(n => !Health.IsFailed(n.Address)).ToList();
             // When every node is in quarantine, trying one beats failing outright.
             candidates = healthy.Count > 0 ? healthy : eligible;
             if (candidates.Count == 0)
@@ -222,24 +389,30 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                     tried is null ? $"no node of {service} matches the call's node filter" : $"every node of {service} failed");
             }
         }
-        return _selector.Select(service, candidates);
+        return (_selector.Select(service, candidates), idempotent);
     }
-
-    /// <summary>Failures where the handler did not answer: refused, reset, or the node shutting down.</summary>
-    private static bool IsTransportFailure(RpcException e) => e.StatusCode switch
-    {
-        StatusCode.Unavailable => true,
-        StatusCode.Internal => e.Trailers.GetValue(GrpcErrorMapping.TrailerKey) is null && e.Status.DebugException is not null,
-        _ => false,
-    };
 
     internal void OwnedBy(IAsyncDisposable owner) => _owner = owner;
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _cache.DisposeAsync().ConfigureAwait(false);
         _channels.Dispose();
         if (_owner is not null) await _owner.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>A server stream and what it holds until the caller stops reading.</summary>
+    private sealed class OpenedServerStream<TResponse>(AsyncServerStreamingCall<TResponse> call, NodeChannel channel, CancellationTokenSource? scope) : IDisposable
+    {
+        public AsyncServerStreamingCall<TResponse> Call { get; } = call;
+
+        public void Dispose()
+        {
+            Call.Dispose();
+            channel.Exit();
+            scope?.Dispose();
+        }
     }
 }

@@ -4,25 +4,39 @@ using Micro.Server.Internal;
 
 namespace Micro.Codec;
 
-/// <summary>gRPC marshallers backed by Micro codecs: they write straight into gRPC's buffer and read from its sequence.</summary>
+/// <summary>
+/// gRPC marshallers backed by Micro codecs: they write straight into gRPC's buffer and read from its sequence. When the
+/// codec knows the encoded size up front (protobuf does) grpc-dotnet is told, so it writes the message in place
+/// instead of into a scratch buffer that it then copies.
+/// </summary>
 internal static class CodecMarshaller
 {
-    /// <summary>Client side: the codec is fixed when the call's method is built.</summary>
+    /// <summary>Client side, requests: the codec is fixed when the call's method is built.</summary>
     public static Marshaller<T> Create<T>(ICodec codec) => new(
-        (value, context) =>
-        {
-            codec.Write(value, context.GetBufferWriter());
-            context.Complete();
-        },
+        (value, context) => Write(codec, value, context),
         context => codec.Read<T>(context.PayloadAsReadOnlySequence()));
+
+    /// <summary>
+    /// Client side, responses: a reply that does not decode is the client's problem (its types do not match the
+    /// server's), never the node's, so it surfaces as <see cref="ResponseDecodeException"/>.
+    /// </summary>
+    public static Marshaller<T> Response<T>(ICodec codec) => new(
+        (value, context) => Write(codec, value, context),
+        context =>
+        {
+            try
+            {
+                return codec.Read<T>(context.PayloadAsReadOnlySequence());
+            }
+            catch (MicroException e)
+            {
+                throw new ResponseDecodeException(e.Detail);
+            }
+        });
 
     /// <summary>Server side: the codec is the caller's choice for this call (see <see cref="CallCodec"/>), else <paramref name="natural"/>.</summary>
     public static Marshaller<T> PerCall<T>(ICodec natural) => new(
-        (value, context) =>
-        {
-            (CallCodec.Current ?? natural).Write(value, context.GetBufferWriter());
-            context.Complete();
-        },
+        (value, context) => Write(CallCodec.Current ?? natural, value, context),
         context =>
         {
             try
@@ -34,4 +48,14 @@ internal static class CodecMarshaller
                 throw GrpcErrorMapping.ToRpcException(e);
             }
         });
+
+    private static void Write<T>(ICodec codec, T value, SerializationContext context)
+    {
+        if (codec.SizeOf(value) is { } size) context.SetPayloadLength(size);
+        codec.Write(value, context.GetBufferWriter());
+        context.Complete();
+    }
 }
+
+/// <summary>A reply arrived but could not be decoded as the caller's response type.</summary>
+internal sealed class ResponseDecodeException(string detail) : Exception(detail);

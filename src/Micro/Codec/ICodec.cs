@@ -14,8 +14,13 @@ public interface ICodec
     /// <summary>Whether values of <paramref name="type"/> can be encoded by this codec.</summary>
     bool CanHandle(Type type);
 
+    /// <summary>Encodes <paramref name="value"/> into <paramref name="output"/>.</summary>
     void Write<T>(T value, IBufferWriter<byte> output);
 
+    /// <summary>The exact encoded size of <paramref name="value"/> when it is cheap to know (lets gRPC write in place), else null.</summary>
+    int? SizeOf<T>(T value) => null;
+
+    /// <summary>Decodes a <typeparamref name="T"/> from <paramref name="input"/>.</summary>
     /// <exception cref="Errors.MicroException">400 micro.payload.malformed when the bytes are not a valid <typeparamref name="T"/>.</exception>
     T Read<T>(in ReadOnlySequence<byte> input);
 }

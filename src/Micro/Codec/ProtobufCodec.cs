@@ -20,6 +20,9 @@ public sealed class ProtobufCodec : ICodec
         message.WriteTo(output);
     }
 
+    /// <inheritdoc/>
+    public int? SizeOf<T>(T value) => value is IMessage message ? message.CalculateSize() : null;
+
     public T Read<T>(in ReadOnlySequence<byte> input)
     {
         var message = ProtobufFactory<T>.Create();

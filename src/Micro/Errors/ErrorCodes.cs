@@ -12,6 +12,10 @@ public static class ErrorCodes
     public const string Cancelled = "micro.cancelled";                      // 499: the caller cancelled
     public const string Internal = "micro.internal";                        // 500: a handler threw; detail is generic
     public const string Unavailable = "micro.unavailable";                  // 503: no node answered
+    public const string Draining = "micro.node.draining";                   // 503: the node is shutting down and did not run the handler (always safe to retry)
+    public const string Downstream = "micro.downstream";                    // 502: a call the handler made to another service failed
+    public const string ResponseMalformed = "micro.response.malformed";     // 502: the client could not decode the reply (its types do not match the server's)
+    public const string MetadataTooLarge = "micro.metadata.too_large";      // 431: the call's metadata is over the header limit
     public const string Unauthorized = "micro.unauthorized";                // 401
     public const string Forbidden = "micro.forbidden";                      // 403
 
@@ -26,6 +30,7 @@ public static class ErrorCodes
         413 => "Payload Too Large",
         415 => "Unsupported Media Type",
         429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
         499 => "Client Closed Request",
         500 => "Internal Server Error",
         501 => "Not Implemented",

@@ -17,7 +17,19 @@ internal static class GrpcErrorMapping
         return new RpcException(new Status(ToStatusCode(error.Code), error.Detail), trailers);
     }
 
+    /// <summary>
+    /// The error a client call raises. Details that Micro writes itself name the service and endpoint, never addresses
+    /// or socket messages (those stay in the inner exception, for local logs), so a handler that lets the error escape
+    /// leaks nothing upstream.
+    /// </summary>
     public static MicroException FromRpcException(RpcException e, string service, string endpoint)
+    {
+        var error = Map(e, service, endpoint);
+        error.RaisedByClient = true;
+        return error;
+    }
+
+    private static MicroException Map(RpcException e, string service, string endpoint)
     {
         var carried = e.Trailers.GetValue(TrailerKey);
         if (carried is not null && TryDecode(carried, out var error)) return error;
@@ -27,11 +39,12 @@ internal static class GrpcErrorMapping
             StatusCode.DeadlineExceeded => MicroException.Timeout(ErrorCodes.DeadlineExceeded, $"deadline exceeded calling {service}.{endpoint}"),
             StatusCode.Cancelled => new MicroException(ErrorCodes.Cancelled, 499, $"call to {service}.{endpoint} cancelled"),
             StatusCode.ResourceExhausted => new MicroException(ErrorCodes.PayloadTooLarge, 413, e.Status.Detail),
-            StatusCode.Unavailable => new MicroException(ErrorCodes.Unavailable, 503, $"{service}: {e.Status.Detail}", e),
+            StatusCode.Unavailable => new MicroException(ErrorCodes.Unavailable, 503, $"{service}.{endpoint}: the node could not be reached or the connection was lost", e),
             StatusCode.InvalidArgument => MicroException.BadRequest(ErrorCodes.MalformedPayload, e.Status.Detail),
             StatusCode.Unauthenticated => new MicroException(ErrorCodes.Unauthorized, 401, e.Status.Detail),
             StatusCode.PermissionDenied => new MicroException(ErrorCodes.Forbidden, 403, e.Status.Detail),
-            _ => new MicroException(ErrorCodes.Internal, 500, $"{service}.{endpoint}: {e.Status.StatusCode}: {e.Status.Detail}", e),
+            StatusCode.Internal when e.Status.DebugException is not null => new MicroException(ErrorCodes.Unavailable, 503, $"{service}.{endpoint}: the connection failed in mid-call", e),
+            _ => new MicroException(ErrorCodes.Internal, 500, $"{service}.{endpoint}: gRPC status {e.Status.StatusCode}", e),
         };
     }
 

@@ -23,6 +23,12 @@ public class MicroException : Exception
     /// <summary>Human-readable detail; never a stack trace.</summary>
     public string Detail { get; }
 
+    /// <summary>
+    /// True when a Micro client raised this error for a call it made (the error came from another service, or from
+    /// the way there). A server that lets it escape a handler answers <c>micro.downstream</c> instead of claiming it.
+    /// </summary>
+    public bool RaisedByClient { get; internal set; }
+
     /// <summary>The reason phrase of <see cref="Code"/>, e.g. "Not Found".</summary>
     public string Status => ErrorCodes.StatusText(Code);
 

@@ -51,19 +51,22 @@ public sealed class MicroServiceBuilder
     public ServerOptions? Server { get; set; }
 
     /// <summary>Serves <paramref name="endpoint"/> ("Greeter.Hello") with a synchronous handler.</summary>
-    public MicroServiceBuilder Handle<TRequest, TResponse>(string endpoint, Func<TRequest, CallContext, TResponse> handler)
+    /// <param name="idempotent">Running it twice does no harm (a read, a put of a whole value): the registry says so and
+    /// clients then retry it on another node after a failure in mid-call, not only when it provably did not run.</param>
+    public MicroServiceBuilder Handle<TRequest, TResponse>(string endpoint, Func<TRequest, CallContext, TResponse> handler, bool idempotent = false)
         where TRequest : class where TResponse : class
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return Add(new UnaryHandlerDescriptor<TRequest, TResponse>(endpoint, (request, context) => ValueTask.FromResult(handler(request, context))));
+        return Add(new UnaryHandlerDescriptor<TRequest, TResponse>(endpoint, (request, context) => ValueTask.FromResult(handler(request, context))) { Idempotent = idempotent });
     }
 
     /// <summary>Serves <paramref name="endpoint"/> with an asynchronous handler.</summary>
-    public MicroServiceBuilder Handle<TRequest, TResponse>(string endpoint, Func<TRequest, CallContext, Task<TResponse>> handler)
+    /// <param name="idempotent">See <see cref="Handle{TRequest, TResponse}(string, Func{TRequest, CallContext, TResponse}, bool)"/>.</param>
+    public MicroServiceBuilder Handle<TRequest, TResponse>(string endpoint, Func<TRequest, CallContext, Task<TResponse>> handler, bool idempotent = false)
         where TRequest : class where TResponse : class
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return Add(new UnaryHandlerDescriptor<TRequest, TResponse>(endpoint, (request, context) => new ValueTask<TResponse>(handler(request, context))));
+        return Add(new UnaryHandlerDescriptor<TRequest, TResponse>(endpoint, (request, context) => new ValueTask<TResponse>(handler(request, context))) { Idempotent = idempotent });
     }
 
     /// <summary>Serves a bidirectional streaming endpoint.</summary>
@@ -111,12 +114,16 @@ public sealed class MicroServiceBuilder
     public MicroApp Build()
     {
         var options = Server ?? ServerOptionsFrom(Configuration);
+        var problems = ((IMicroOptions)options).Validate().ToList();
+        if (problems.Count > 0) throw new Microsoft.Extensions.Options.OptionsValidationException("Server", typeof(ServerOptions), problems.Select(p => "Micro Server options: " + p));
         var (ip, port) = ParseAddress(options.Address);
         _web.WebHost.ConfigureKestrel(kestrel =>
         {
             // h2c with prior knowledge (gRPC clients and `curl --http2-prior-knowledge` share the port), or mTLS (MICRO_TLS).
             Identity.MtlsListener.Listen(kestrel, ip, port);
             kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestHeadersTotalSize = options.MaxHeaderSize;
+            kestrel.Limits.Http2.MaxRequestHeaderFieldSize = options.MaxHeaderSize;
         });
         _web.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.GracePeriod + TimeSpan.FromSeconds(5));
         _web.Services.AddGrpc(grpc =>
@@ -124,11 +131,14 @@ public sealed class MicroServiceBuilder
             grpc.MaxReceiveMessageSize = options.MaxMessageSize;
             grpc.MaxSendMessageSize = options.MaxMessageSize;
             grpc.EnableDetailedErrors = false;
+            // A compressed message that does not decompress is the caller's fault, answered as such (not "thrown by handler").
+            grpc.CompressionProviders = [new CheckedGzipCompressionProvider()];
         });
 
         var handlers = new HandlerTable(Name, _handlers);
         var middleware = _middleware.ToArray();
         _web.Services.AddSingleton(options);
+        _web.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         _web.Services.AddSingleton(handlers);
         _web.Services.AddSingleton<ServerState>();
         _web.Services.AddSingleton(sp => new HandlerEnvironment(Name, sp.GetRequiredService<Codec.CodecRegistry>(),
@@ -163,15 +173,9 @@ public sealed class MicroServiceBuilder
         // in-process registry.
         var inProcess = string.Equals(MicroSettings.GetPlugin(configuration, "registry"), "memory", StringComparison.OrdinalIgnoreCase);
         var options = new ServerOptions { Address = inProcess ? "127.0.0.1:0" : "0.0.0.0:0" };
-        // --address on the command line, MICRO_SERVER_ADDRESS in the environment, Micro:Server:Address in files.
-        var address = configuration["address"] ?? MicroSettings.Get(configuration, "server", "address");
-        if (address is not null) options = options with { Address = address };
-        if (MicroSettings.Get(configuration, "server", "advertise") is { } advertise) options = options with { Advertise = advertise };
-        if (MicroSettings.Get(configuration, "server", "version") is { } version) options = options with { Version = version };
-        if (MicroSettings.Get(configuration, "server", "ttl") is { } ttl) options = options with { RegisterTtl = MicroServiceCollectionExtensions.ParseDuration(ttl) };
-        if (MicroSettings.Get(configuration, "server", "interval") is { } interval) options = options with { RegisterInterval = MicroServiceCollectionExtensions.ParseDuration(interval) };
-        if (MicroSettings.Get(configuration, "server", "grace") is { } grace) options = options with { GracePeriod = MicroServiceCollectionExtensions.ParseDuration(grace) };
-        if (MicroSettings.Get(configuration, "server", "max_message_size") is { } max) options = options with { MaxMessageSize = int.Parse(max, CultureInfo.InvariantCulture) };
+        ((IMicroOptions)options).Read(new MicroSettings(configuration, "Server"));
+        // --address on the command line wins over MICRO_SERVER_ADDRESS and Micro:Server:Address.
+        if (configuration["address"] is { Length: > 0 } address) options.Address = address;
         return options;
     }
 

@@ -8,8 +8,12 @@ namespace Micro.Selector;
 /// </summary>
 public interface ISelector
 {
-    /// <summary>"random", "roundrobin", ... (MICRO_SELECTOR).</summary>
+    /// <summary>"random", "roundrobin", "p2c", ... (MICRO_SELECTOR).</summary>
     string Name { get; }
 
+    /// <summary>The node for one attempt of a call to <paramref name="service"/>.</summary>
     NodeInfo Select(string service, IReadOnlyList<NodeInfo> nodes);
+
+    /// <summary>How an attempt on a node chosen by <see cref="Select"/> ended; the client reports every attempt exactly once.</summary>
+    void Report(string service, NodeInfo node, CallOutcome outcome, TimeSpan latency) { }
 }

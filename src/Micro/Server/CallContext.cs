@@ -1,15 +1,21 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Micro.Server;
 
 /// <summary>What a handler knows about the call it serves.</summary>
 public sealed class CallContext
 {
+    private static readonly AsyncLocal<CallContext?> s_current = new();
     private readonly Func<object, IReadOnlyDictionary<string, string>> _metadata;
     private readonly object _metadataSource;
+    private readonly IServiceProvider _root;
     private IReadOnlyDictionary<string, string>? _cached;
+    private AsyncServiceScope? _scope;
 
     /// <param name="metadata">Builds the metadata from <paramref name="metadataSource"/> on first use (no closure per call).</param>
-    public CallContext(string service, string endpoint, string contentType, DateTime? deadline,
-        Func<object, IReadOnlyDictionary<string, string>> metadata, object metadataSource, CancellationToken cancellationToken, IServiceProvider services)
+    internal CallContext(string service, string endpoint, string contentType, DateTime? deadline,
+        Func<object, IReadOnlyDictionary<string, string>> metadata, object metadataSource, CancellationToken cancellationToken,
+        CancellationToken draining, IServiceProvider services)
     {
         Service = service;
         Endpoint = endpoint;
@@ -18,9 +24,22 @@ public sealed class CallContext
         _metadata = metadata;
         _metadataSource = metadataSource;
         CancellationToken = cancellationToken;
-        Services = services;
+        Draining = draining;
+        _root = services;
     }
 
+    /// <summary>
+    /// The call this code is serving, if any: set for the handler and everything it awaits. The client reads it so a call
+    /// made inside a handler inherits the incoming deadline and cancellation (wrap work that must outlive the call in
+    /// <see cref="ExecutionContext.SuppressFlow"/>).
+    /// </summary>
+    public static CallContext? Current
+    {
+        get => s_current.Value;
+        internal set => s_current.Value = value;
+    }
+
+    /// <summary>The service being called.</summary>
     public string Service { get; }
 
     /// <summary>e.g. <c>Greeter.Hello</c>.</summary>
@@ -34,6 +53,12 @@ public sealed class CallContext
 
     /// <summary>Fires when the caller cancels, the deadline passes, or the connection drops.</summary>
     public CancellationToken CancellationToken { get; }
+
+    /// <summary>
+    /// Fires when this node starts draining (shutdown began): long-running streams should finish their work and end the
+    /// stream before the grace period cuts them off. Unary handlers can ignore it.
+    /// </summary>
+    public CancellationToken Draining { get; }
 
     /// <summary>The caller's metadata (lower-case keys), built on first use.</summary>
     public IReadOnlyDictionary<string, string> Metadata => _cached ??= _metadata(_metadataSource);
@@ -56,6 +81,12 @@ public sealed class CallContext
     /// <summary>The caller's account when auth is on and the caller sent a valid token; null for anonymous callers.</summary>
     public Auth.Account? Account { get; internal set; }
 
-    /// <summary>The service's DI container (singletons; handlers needing scoped services create a scope).</summary>
-    public IServiceProvider Services { get; }
+    /// <summary>
+    /// Services for this call: a DI scope of its own (a scoped DbContext is this call's alone), created on first use and
+    /// disposed when the call ends.
+    /// </summary>
+    public IServiceProvider Services => (_scope ??= _root.CreateAsyncScope()).ServiceProvider;
+
+    /// <summary>Disposes the call's scope, if the handler asked for one.</summary>
+    internal ValueTask EndAsync() => _scope is { } scope ? scope.DisposeAsync() : ValueTask.CompletedTask;
 }

@@ -146,8 +146,8 @@ public sealed class MtlsTests
             Assert.Equal("hello x", (await client.CallAsync<Echo, EchoReply>("greeter", "Greeter.Hello", new Echo("x"))).Text);
 
         Assert.Empty(impostorCalls);
-        Assert.True(client.Health.IsFailed(impostor.Node.Id), "the impostor is quarantined");
-        Assert.False(client.Health.IsFailed(real.Node.Id));
+        Assert.True(client.Health.IsFailed(impostor.Node.Address), "the impostor is quarantined");
+        Assert.False(client.Health.IsFailed(real.Node.Address));
         await Assert.ThrowsAsync<MicroException>(() => client.CallAsync<Echo, EchoReply>("greeter", "Greeter.Hello", new Echo("x"),
             new CallOptions { Address = impostor.Address }));
         Assert.Empty(impostorCalls);

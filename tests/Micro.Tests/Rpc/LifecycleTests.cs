@@ -47,7 +47,7 @@ public class LifecycleTests
         // Deregistered, still draining: new calls are refused with 503 so callers go elsewhere.
         var refused = await Assert.ThrowsAsync<MicroException>(() =>
             client.CallAsync<Echo, EchoReply>("drain", "Drain.Slow", new Echo("y"), new CallOptions { Address = node.Address }));
-        Assert.Equal((ErrorCodes.Unavailable, 503), (refused.Id, refused.Code));
+        Assert.Equal((ErrorCodes.Draining, 503), (refused.Id, refused.Code));
         Assert.False(stopping.IsCompleted);
 
         release.SetResult();

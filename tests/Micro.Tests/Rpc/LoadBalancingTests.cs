@@ -106,7 +106,7 @@ public class LoadBalancingTests
         }
         // It may be picked once (that is how the client learns it is dead), never again within the quarantine.
         Assert.InRange(selector.Picks(dead.Node.Id), 0, 1);
-        Assert.True(client.Health.IsFailed(dead.Node.Id) || selector.Picks(dead.Node.Id) == 0);
+        Assert.True(client.Health.IsFailed(dead.Node.Address) || selector.Picks(dead.Node.Id) == 0);
     }
 
     [Fact]

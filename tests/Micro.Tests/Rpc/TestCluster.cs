@@ -31,7 +31,11 @@ internal sealed class TestCluster : IAsyncDisposable
     }
 
     public MicroClient CreateClient(ClientOptions? options = null, Micro.Selector.ISelector? selector = null, IEnumerable<Middleware.IClientMiddleware>? middleware = null) =>
-        new(Registry, selector, new Micro.Codec.CodecRegistry([new Micro.Codec.ProtobufCodec(), Micro.Codec.JsonCodec.WithReflection()]), options: options, middleware: middleware);
+        CreateClient(Registry, selector, options, middleware);
+
+    /// <summary>A client over any registry whose JSON codec handles the tests' plain records by reflection.</summary>
+    public static MicroClient CreateClient(IRegistry registry, Micro.Selector.ISelector? selector = null, ClientOptions? options = null, IEnumerable<Middleware.IClientMiddleware>? middleware = null) =>
+        new(registry, selector, new Micro.Codec.CodecRegistry([new Micro.Codec.ProtobufCodec(), Micro.Codec.JsonCodec.WithReflection()]), options: options, middleware: middleware);
 
     public async ValueTask DisposeAsync()
     {

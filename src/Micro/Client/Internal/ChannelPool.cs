@@ -5,19 +5,38 @@ using Micro.Identity;
 
 namespace Micro.Client.Internal;
 
-/// <summary>One HTTP/2 channel per node address, reused by every call to that node.</summary>
-internal sealed class ChannelPool(int maxReceiveMessageSize, Identity.TransportSecurity? security = null) : IDisposable
+/// <summary>
+/// One HTTP/2 channel per node address, reused by every call to that node. Channels carry the client's connect
+/// timeout and keep-alive pings; a channel with no call for <see cref="IdleTimeout"/> is closed, so a client that
+/// sees nodes come and go for months holds only the channels it uses.
+/// </summary>
+internal sealed class ChannelPool(ClientOptions options, TimeProvider time, TransportSecurity? security = null) : IDisposable
 {
-    private readonly ConcurrentDictionary<string, Lazy<(GrpcChannel Channel, CallInvoker Invoker)>> _channels = new(StringComparer.Ordinal);
+    /// <summary>Idle channels are closed after this long (SocketsHttpHandler's pooled connections idle out sooner).</summary>
+    public static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(5);
 
-    public CallInvoker Get(string address) => _channels.GetOrAdd(address, static (a, pool) => pool.Create("http://" + a, null), this).Value.Invoker;
+    private readonly ConcurrentDictionary<string, Lazy<NodeChannel>> _channels = new(StringComparer.Ordinal);
+    private long _nextSweep = time.GetTimestamp() + IdleTicks(time);
+
+    /// <summary>The channel to <paramref name="address"/>; the caller pairs it with <see cref="NodeChannel.Enter"/> / <see cref="NodeChannel.Exit"/>.</summary>
+    public NodeChannel Get(string address) => Get(address, "http://" + address, null);
 
     /// <summary>The channel to <paramref name="node"/> of <paramref name="service"/>: mTLS checking that the node is that service, or h2c.</summary>
-    public CallInvoker Get(string service, Registry.NodeInfo node) => security?.TlsUrl(node) is { } url
-        ? _channels.GetOrAdd(service + "|" + url, static (_, s) => s.Pool.Create(s.Url, s.Service), (Pool: this, Url: url, Service: service)).Value.Invoker
-        : Get(node.Address);
+    public NodeChannel Get(string service, Registry.NodeInfo node) =>
+        security?.TlsUrl(node) is { } url ? Get(service + "|" + url, url, service) : Get(node.Address);
 
-    private Lazy<(GrpcChannel, CallInvoker)> Create(string url, string? tlsService) => new(() =>
+    private NodeChannel Get(string key, string url, string? tlsService)
+    {
+        var now = time.GetTimestamp();
+        if (now >= Volatile.Read(ref _nextSweep)) Sweep(now);
+        var channel = _channels.GetOrAdd(key, static (_, s) => s.Pool.Create(s.Url, s.Service), (Pool: this, Url: url, Service: tlsService)).Value;
+        channel.Touch(now);
+        return channel;
+    }
+
+    public int Count => _channels.Count;
+
+    private Lazy<NodeChannel> Create(string url, string? tlsService) => new(() =>
     {
         var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
         {
@@ -25,19 +44,61 @@ internal sealed class ChannelPool(int maxReceiveMessageSize, Identity.TransportS
             {
                 // More than ~100 concurrent streams on one connection queue; let the handler open more.
                 EnableMultipleHttp2Connections = true,
-                ConnectTimeout = TimeSpan.FromSeconds(5),
-                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+                ConnectTimeout = options.ConnectTimeout,
+                KeepAlivePingDelay = options.KeepAliveInterval,
+                KeepAlivePingTimeout = options.KeepAliveTimeout,
+                // Only while calls are in flight: an idle connection costs the node nothing and pings from many idle
+                // clients would (grpc-go servers answer too-frequent pings with GOAWAY).
+                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
             }.WithSecurity(security, tlsService),
-            MaxReceiveMessageSize = maxReceiveMessageSize,
+            MaxReceiveMessageSize = options.MaxMessageSize,
             MaxSendMessageSize = null, // the server enforces its own limit and says so
         });
-        return (channel, channel.CreateCallInvoker());
+        return new NodeChannel(channel);
     });
+
+    private void Sweep(long now)
+    {
+        Volatile.Write(ref _nextSweep, now + IdleTicks(time));
+        foreach (var (address, lazy) in _channels)
+        {
+            if (!lazy.IsValueCreated) continue;
+            var channel = lazy.Value;
+            if (channel.IsIdleSince(now - IdleTicks(time)) && _channels.TryRemove(new KeyValuePair<string, Lazy<NodeChannel>>(address, lazy)))
+                channel.Dispose();
+        }
+    }
+
+    private static long IdleTicks(TimeProvider time) => (long)(IdleTimeout.TotalSeconds * time.TimestampFrequency);
 
     public void Dispose()
     {
         foreach (var lazy in _channels.Values)
-            if (lazy.IsValueCreated) lazy.Value.Channel.Dispose();
+            if (lazy.IsValueCreated) lazy.Value.Dispose();
         _channels.Clear();
     }
+}
+
+/// <summary>A channel to one node, with the calls using it counted so an idle sweep never closes a busy one.</summary>
+internal sealed class NodeChannel(GrpcChannel channel) : IDisposable
+{
+    private long _lastUsed;
+    private int _active;
+
+    public CallInvoker Invoker { get; } = channel.CreateCallInvoker();
+
+    public void Enter() => Interlocked.Increment(ref _active);
+
+    public void Exit() => Interlocked.Decrement(ref _active);
+
+    public void Touch(long now)
+    {
+        // Written at most every few ms per channel: no cache-line ping-pong at high call rates.
+        if (now - Volatile.Read(ref _lastUsed) > 1 << 20) Volatile.Write(ref _lastUsed, now);
+    }
+
+    public bool IsIdleSince(long timestamp) => Volatile.Read(ref _active) == 0 && Volatile.Read(ref _lastUsed) < timestamp;
+
+    public void Dispose() => channel.Dispose();
 }

@@ -5,10 +5,13 @@ using Micro.Errors;
 namespace Micro.Client.Internal;
 
 /// <summary>A duplex gRPC call seen as Micro: errors surface as <see cref="MicroException"/>.</summary>
-internal sealed class MicroStream<TRequest, TResponse>(AsyncDuplexStreamingCall<TRequest, TResponse> call, string service, string endpoint)
+internal sealed class MicroStream<TRequest, TResponse>(AsyncDuplexStreamingCall<TRequest, TResponse> call, string service, string endpoint,
+    NodeChannel channel, CancellationTokenSource? linked)
     : IMicroStream<TRequest, TResponse>
     where TRequest : class where TResponse : class
 {
+    private int _disposed;
+
     public async Task SendAsync(TRequest message, CancellationToken cancellationToken = default)
     {
         try { await call.RequestStream.WriteAsync(message, cancellationToken).ConfigureAwait(false); }
@@ -36,7 +39,10 @@ internal sealed class MicroStream<TRequest, TResponse>(AsyncDuplexStreamingCall<
 
     public ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return ValueTask.CompletedTask;
         call.Dispose();
+        channel.Exit();
+        linked?.Dispose();
         return ValueTask.CompletedTask;
     }
 }

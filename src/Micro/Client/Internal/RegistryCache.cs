@@ -5,9 +5,10 @@ using Micro.Registry;
 namespace Micro.Client.Internal;
 
 /// <summary>
-/// The client's view of the registry: answers from memory, refetches when a watch event says a
-/// service changed or the entry is older than the cache TTL. Unknown services are not cached, so a
-/// service that starts later is found on the next call.
+/// The client's view of the registry: answers from memory, applies watch events to the cached entry as
+/// changes (a node added, updated or removed; no refetch), refetches when the entry is older than the cache
+/// TTL or has lost its last node. Unknown services are not cached, so a service that starts later is found
+/// on the next call.
 /// </summary>
 internal sealed class RegistryCache(IRegistry registry, TimeSpan ttl, TimeProvider time) : IAsyncDisposable
 {
@@ -37,6 +38,23 @@ internal sealed class RegistryCache(IRegistry registry, TimeSpan ttl, TimeProvid
         _entries.TryRemove(service, out _);
     }
 
+    /// <summary>Applies one change to the cached entry, if there is one; a fetch in flight is discarded (it may predate the change).</summary>
+    internal void Apply(RegistryEvent change)
+    {
+        var name = change.Service.Name;
+        Interlocked.Increment(ref _generation);
+        while (_entries.TryGetValue(name, out var cached))
+        {
+            var updated = cached.Apply(change);
+            if (updated.Nodes.Count == 0)
+            {
+                _entries.TryRemove(new KeyValuePair<string, CachedService>(name, cached));
+                return;
+            }
+            if (_entries.TryUpdate(name, updated, cached)) return;
+        }
+    }
+
     private void StartWatch()
     {
         lock (_entries)
@@ -52,7 +70,7 @@ internal sealed class RegistryCache(IRegistry registry, TimeSpan ttl, TimeProvid
             try
             {
                 await foreach (var change in registry.WatchAsync(null, cancellationToken).ConfigureAwait(false))
-                    Invalidate(change.Service.Name);
+                    Apply(change);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -83,10 +101,14 @@ internal sealed class RegistryCache(IRegistry registry, TimeSpan ttl, TimeProvid
 /// <summary>The nodes of every version of a service, and the endpoints they declared.</summary>
 internal sealed class CachedService
 {
-    private CachedService(IReadOnlyList<NodeInfo> nodes, FrozenSet<string>? endpoints, long expiresAt)
+    private readonly IReadOnlyList<ServiceInfo> _versions;
+
+    private CachedService(IReadOnlyList<ServiceInfo> versions, IReadOnlyList<NodeInfo> nodes, FrozenSet<string>? endpoints, FrozenSet<string> idempotent, long expiresAt)
     {
+        _versions = versions;
         Nodes = nodes;
         Endpoints = endpoints;
+        Idempotent = idempotent;
         ExpiresAt = expiresAt;
     }
 
@@ -95,12 +117,43 @@ internal sealed class CachedService
     /// <summary>Null when the registry did not list endpoints (then the server decides).</summary>
     public FrozenSet<string>? Endpoints { get; }
 
+    /// <summary>Endpoints that every version publishing them marked idempotent (safe to retry after a failure in mid-call).</summary>
+    public FrozenSet<string> Idempotent { get; }
+
     public long ExpiresAt { get; }
 
     public static CachedService From(IReadOnlyList<ServiceInfo> versions, long expiresAt)
     {
         var nodes = versions.SelectMany(v => v.Nodes).DistinctBy(n => n.Id).ToList();
-        var endpoints = versions.SelectMany(v => v.Endpoints).Select(e => e.Name).ToFrozenSet(StringComparer.Ordinal);
-        return new CachedService(nodes, endpoints.Count == 0 ? null : endpoints, expiresAt);
+        var all = versions.SelectMany(v => v.Endpoints).ToList();
+        var endpoints = all.Select(e => e.Name).ToFrozenSet(StringComparer.Ordinal);
+        // One version that does not say so is enough to make retries after a mid-call failure unsafe.
+        var idempotent = all.GroupBy(e => e.Name, StringComparer.Ordinal)
+            .Where(g => g.All(e => e.Metadata.TryGetValue(Server.EndpointMetadata.Idempotent, out var v) && v == "true"))
+            .Select(g => g.Key).ToFrozenSet(StringComparer.Ordinal);
+        return new CachedService(versions, nodes, endpoints.Count == 0 ? null : endpoints, idempotent, expiresAt);
+    }
+
+    /// <summary>This entry with one registry change applied (same expiry): the event's nodes added, replaced or removed.</summary>
+    public CachedService Apply(RegistryEvent change)
+    {
+        var ids = change.Service.Nodes.Select(n => n.Id).ToHashSet(StringComparer.Ordinal);
+        var versions = new List<ServiceInfo>();
+        var found = false;
+        foreach (var version in _versions)
+        {
+            var kept = version.Nodes.Where(n => !ids.Contains(n.Id)).ToList();
+            if (change.Type != RegistryEventType.Delete && string.Equals(version.Version, change.Service.Version, StringComparison.Ordinal))
+            {
+                found = true;
+                versions.Add(change.Service with { Nodes = [.. kept, .. change.Service.Nodes] });
+            }
+            else if (kept.Count > 0)
+            {
+                versions.Add(kept.Count == version.Nodes.Count ? version : version with { Nodes = kept });
+            }
+        }
+        if (!found && change.Type != RegistryEventType.Delete) versions.Add(change.Service);
+        return From(versions, ExpiresAt);
     }
 }

@@ -48,7 +48,7 @@ internal sealed class RegistrationService(
 
     private async Task HeartbeatAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(identity.Options.RegisterInterval, time);
+        using var timer = new PeriodicTimer(identity.Options.Interval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
@@ -61,7 +61,7 @@ internal sealed class RegistrationService(
     {
         try
         {
-            await registry.RegisterAsync(_registration!, new RegisterOptions { Ttl = identity.Options.RegisterTtl }, cancellationToken).ConfigureAwait(false);
+            await registry.RegisterAsync(_registration!, new RegisterOptions { Ttl = identity.Options.Ttl }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

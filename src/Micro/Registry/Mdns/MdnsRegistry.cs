@@ -2,122 +2,183 @@
 // package both publishes and browses services with control over TXT contents, TTLs and goodbyes
 // (Makaretu.Dns.Multicast is unmaintained since 2019; Zeroconf and Tmds.MDns only browse).
 using System.Net;
+using System.Net.Sockets;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Threading.Channels;
+using Micro.Registry.Mdns.Protocol;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Micro.Registry.Mdns;
 
 /// <summary>
 /// The default registry: zero configuration on one network. Each node is a DNS-SD instance of
-/// <c>_micro._tcp.local</c> (PTR, SRV, TXT, A); its service record travels in TXT. Nodes announce on
-/// register (twice, a second apart), re-announce on every heartbeat, answer queries, and say goodbye
-/// (TTL 0) when they deregister. Lookups answer from a cache filled by announcements and answers;
-/// entries expire with their TTL, so a node that vanished without goodbye drops out.
+/// <c>_micro._tcp.local</c> (PTR, SRV, TXT, A); its service record travels in TXT. Nodes announce twice on
+/// register or change, refresh when half the TTL has passed, answer queries (<see cref="MdnsResponder"/>),
+/// defend their records against goodbyes and conflicts, and say goodbye (TTL 0) when they deregister.
+/// Lookups answer from a bounded cache (<see cref="MdnsCache"/>) filled by announcements and answers; a
+/// service that is not there is asked for with backoff. Everything received is treated as hostile.
 /// </summary>
-public sealed class MdnsRegistry : IRegistry, IAsyncDisposable
+public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
 {
-    public const string ServiceType = "_micro._tcp.local";
-    private const string Enumeration = "_services._dns-sd._udp.local";
+    /// <summary>The DNS-SD service type of Micro nodes.</summary>
+    public const string ServiceType = LocalInstance.ServiceType;
 
-    private readonly MdnsRegistryOptions _options;
+    private readonly RegistryOptions _options;
     private readonly TimeProvider _time;
-    private readonly MdnsTransport _transport;
+    private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
-    private readonly object _gate = new();
-    private readonly Dictionary<string, (ServiceInfo Service, uint Ttl)> _local = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, (ServiceInfo Service, long ExpiresAt)> _cache = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock _gate = new();
+    private readonly NetworkNamespaceScope _scope = new();
+    private readonly MdnsCache _cache;
+    private readonly MdnsResponder _responder;
+    private readonly MdnsInterfaceMonitor _monitor;
+    private readonly Dictionary<string, LocalInstance> _local = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, (long NextQuery, long Interval)> _absent = new(StringComparer.Ordinal);
     private readonly List<Channel<RegistryEvent>> _watchers = [];
     private readonly Task _receiving;
     private readonly ITimer _sweep;
+    private volatile MdnsTransport _transport;
+    private volatile LocalInstance[] _localSnapshot = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _lastQuery;
+    private long _lastListQuery;
 
-    public MdnsRegistry(MdnsRegistryOptions? options = null, TimeProvider? time = null)
+    /// <summary>Opens the mDNS socket on the chosen interfaces, in the calling thread's network namespace.</summary>
+    public MdnsRegistry(RegistryOptions? options = null, TimeProvider? time = null, ILogger<MdnsRegistry>? logger = null)
     {
-        _options = options ?? new MdnsRegistryOptions();
+        _options = options ?? new RegistryOptions();
         _time = time ?? TimeProvider.System;
-        _transport = new MdnsTransport(_options);
-        _receiving = Task.Run(() => ReceiveAsync(_stop.Token));
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _transport = new MdnsTransport(NetworkInterfacePicker.Pick(_options.Interfaces), _options.Port);
+        _cache = new MdnsCache(_options, _time, Publish);
+        _responder = new MdnsResponder(() => _localSnapshot, () => _transport, _options, _time, Counters);
+        _monitor = new MdnsInterfaceMonitor(_scope, _options.Interfaces, _options.InterfaceCheckInterval, Differs, Reopen, e => Log.InterfaceCheckFailed(_logger, e));
+        _receiving = Task.WhenAll(
+            Task.Run(() => ReceiveAsync(oneShot: false, _stop.Token)),
+            Task.Run(() => ReceiveAsync(oneShot: true, _stop.Token)));
         _sweep = _time.CreateTimer(_ => Sweep(), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
         Query();
     }
 
+    /// <inheritdoc />
     public string Name => "mdns";
 
     /// <summary>Interfaces the registry sends and listens on.</summary>
     public IReadOnlyList<string> Interfaces => _transport.Interfaces.Select(i => i.Name).ToList();
 
     /// <summary>Packets received that were not valid DNS (ignored).</summary>
-    public int MalformedPackets => _malformed;
-    private int _malformed;
+    public int MalformedPackets => Volatile.Read(ref Counters.Malformed);
 
+    internal MdnsCounters Counters { get; } = new();
+
+    /// <summary>Remote nodes cached (tests).</summary>
+    internal int CachedNodes { get { lock (_gate) return _cache.Count; } }
+
+    /// <summary>TXT payloads decoded so far (tests: a repeated announcement is not decoded again).</summary>
+    internal int Decodes { get { lock (_gate) return _cache.Decodes; } }
+
+    /// <inheritdoc />
     public Task RegisterAsync(ServiceInfo service, RegisterOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(service);
         var ttl = (uint)Math.Max(1, (options?.Ttl ?? _options.DefaultTtl).TotalSeconds);
-        var fresh = new List<ServiceInfo>();
+        var interfaces = _transport.Interfaces;
+        var now = _time.GetTimestamp();
         foreach (var node in service.Nodes)
         {
             var single = service with { Nodes = [node] };
-            MdnsServiceText.Encode(single); // fails early when too large for mDNS
-            var instance = InstanceName(node.Id);
-            lock (_gate)
+            var name = LocalInstance.InstanceName(node.Id);
+            LocalInstance? known;
+            lock (_gate) _local.TryGetValue(name, out known);
+            if (known is not null && known.Same(single, ttl, interfaces))
             {
-                // New or changed records are announced twice (RFC 6762 §8.3, §8.4); a heartbeat once.
-                if (!_local.TryGetValue(instance, out var known) || !SameRecord(known.Service, single)) fresh.Add(single);
-                _local[instance] = (single, ttl);
+                // A heartbeat with nothing new: refresh only when peers' caches need it (RFC 6762 §8.3, §5.2).
+                if (_time.GetElapsedTime(known.LastAnnounced, now) >= TimeSpan.FromSeconds(ttl / 2.0)) _responder.Announce(known);
+                continue;
             }
-            Learn(instance, single, ttl);
-            Send(Response(instance, single, ttl));
+            var instance = LocalInstance.Create(single, ttl, interfaces, known); // throws when too large for mDNS
+            Install(instance, known);
         }
-        // RFC 6762 §8.3: announce a new record at least twice, a second apart.
-        if (fresh.Count > 0)
-            _ = Task.Delay(TimeSpan.FromSeconds(1), _time, _stop.Token).ContinueWith(_ =>
-            {
-                foreach (var single in fresh)
-                {
-                    var instance = InstanceName(single.Nodes[0].Id);
-                    lock (_gate) if (!_local.TryGetValue(instance, out var current) || !ReferenceEquals(current.Service, single)) continue;
-                    Send(Response(instance, single, ttl));
-                }
-            }, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         return Task.CompletedTask;
     }
 
+    /// <summary>Makes <paramref name="instance"/> current, tells watchers, and announces it twice, a second apart (RFC 6762 §8.3).</summary>
+    private void Install(LocalInstance instance, LocalInstance? previous)
+    {
+        lock (_gate)
+        {
+            _local[instance.Instance] = instance;
+            _localSnapshot = [.. _local.Values];
+            if (previous is null) Publish(RegistryEventType.Create, instance.Advertised);
+            else if (!RegistryRecords.Same(previous.Advertised, instance.Advertised)) Publish(RegistryEventType.Update, instance.Advertised);
+        }
+        _responder.Announce(instance);
+        _ = Task.Delay(TimeSpan.FromSeconds(1), _time, _stop.Token).ContinueWith(_ =>
+        {
+            lock (_gate) if (!_local.TryGetValue(instance.Instance, out var current) || !ReferenceEquals(current, instance)) return;
+            _responder.Announce(instance);
+        }, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+    }
+
+    /// <inheritdoc />
     public Task DeregisterAsync(ServiceInfo service, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(service);
         foreach (var node in service.Nodes)
         {
-            var instance = InstanceName(node.Id);
-            ServiceInfo? known;
+            LocalInstance? known;
             lock (_gate)
             {
-                known = _local.Remove(instance, out var entry) ? entry.Service : null;
+                if (!_local.Remove(LocalInstance.InstanceName(node.Id), out known)) continue;
+                _localSnapshot = [.. _local.Values];
+                Publish(RegistryEventType.Delete, known.Advertised);
             }
-            if (known is null) continue;
-            Send(Response(instance, known, ttl: 0)); // goodbye
-            Forget(instance);
+            _responder.Goodbye(known);
         }
         return Task.CompletedTask;
     }
 
+    /// <inheritdoc />
     public async Task<IReadOnlyList<ServiceInfo>> GetServiceAsync(string name, CancellationToken cancellationToken = default)
     {
         var found = Snapshot(name);
         if (found.Count > 0) return found;
-        // Unknown so far: ask the network and give answers a moment to arrive.
+        // Not known: ask the network, unless we asked recently and nobody answered (backoff, doubling from 1 s).
+        // Announcements keep arriving meanwhile, so a service that starts later is still found at once.
+        var now = _time.GetTimestamp();
+        lock (_gate)
+        {
+            if (_absent.TryGetValue(name, out var absent) && now < absent.NextQuery) return found;
+        }
         await QueryAndWaitAsync(() => Snapshot(name).Count > 0, cancellationToken).ConfigureAwait(false);
-        return Snapshot(name);
+        found = Snapshot(name);
+        if (found.Count == 0)
+        {
+            lock (_gate)
+            {
+                if (_absent.Count >= 1024) _absent.Clear(); // bounded: names are the caller's, but cheap to forget
+                var interval = _absent.TryGetValue(name, out var previous) ? Math.Min(previous.Interval * 2, Ticks(_options.MaxQueryBackoff)) : _time.TimestampFrequency;
+                _absent[name] = (_time.GetTimestamp() + interval, interval);
+            }
+        }
+        return found;
     }
 
+    /// <inheritdoc />
     public async Task<IReadOnlyList<ServiceInfo>> ListServicesAsync(CancellationToken cancellationToken = default)
     {
-        await QueryAndWaitAsync(() => false, cancellationToken).ConfigureAwait(false);
+        // At most one query a second (RFC 6762 §5.2); in between, the cache is the answer.
+        var now = _time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastListQuery);
+        if (last == 0 || _time.GetElapsedTime(last, now) >= TimeSpan.FromSeconds(1))
+        {
+            Interlocked.Exchange(ref _lastListQuery, now);
+            await QueryAndWaitAsync(() => false, cancellationToken).ConfigureAwait(false);
+        }
         return Snapshot(null);
     }
 
+    /// <inheritdoc />
     public async IAsyncEnumerable<RegistryEvent> WatchAsync(string? service = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var channel = Channel.CreateUnbounded<RegistryEvent>(new UnboundedChannelOptions { SingleReader = true });
@@ -134,24 +195,32 @@ public sealed class MdnsRegistry : IRegistry, IAsyncDisposable
         }
     }
 
-    /// <summary>Cached services grouped by name and version, nodes merged.</summary>
+    /// <summary>Local and cached services grouped by name and version, nodes merged.</summary>
     private List<ServiceInfo> Snapshot(string? name)
     {
         lock (_gate)
         {
-            var now = _time.GetTimestamp();
-            return _cache.Values
-                .Where(e => e.ExpiresAt > now && (name is null || string.Equals(e.Service.Name, name, StringComparison.Ordinal)))
-                .GroupBy(e => (e.Service.Name, e.Service.Version))
-                .Select(g => g.First().Service with { Nodes = g.SelectMany(e => e.Service.Nodes).ToList() })
+            return _local.Values.Select(l => l.Advertised)
+                .Where(s => name is null || string.Equals(s.Name, name, StringComparison.Ordinal))
+                .Concat(_cache.Services(name))
+                .GroupBy(s => (s.Name, s.Version))
+                .Select(g => g.First() with { Nodes = g.SelectMany(s => s.Nodes).DistinctBy(n => n.Id).ToList() })
                 .ToList();
         }
     }
 
     private async Task QueryAndWaitAsync(Func<bool> satisfied, CancellationToken cancellationToken)
     {
+        // The multicast query refreshes everyone's caches (answered within a second, RFC 6762 §6); the one-shot
+        // query is answered at once by unicast, with TTLs of 10 s that the multicast answer then extends.
         Query();
-        var deadline = _time.GetTimestamp() + (long)(_options.QueryTimeout.TotalSeconds * _time.TimestampFrequency);
+        if (!_stop.IsCancellationRequested)
+        {
+            Counters.QueriesSent++;
+            Counters.PacketsSent++;
+            _transport.MulticastOneShot(DnsCodec.Encode(new DnsMessage { Id = (ushort)Random.Shared.Next(1, ushort.MaxValue), Questions = [new DnsQuestion(ServiceType, DnsType.Ptr)] }));
+        }
+        var deadline = _time.GetTimestamp() + Ticks(_options.QueryTimeout);
         while (!satisfied())
         {
             var left = _time.GetElapsedTime(_time.GetTimestamp(), deadline);
@@ -163,207 +232,204 @@ public sealed class MdnsRegistry : IRegistry, IAsyncDisposable
         }
     }
 
+    /// <summary>Asks for every Micro node, listing the ones we know well so they need not answer (RFC 6762 §7.1).</summary>
     private void Query()
     {
-        Interlocked.Exchange(ref _lastQuery, _time.GetTimestamp());
-        Send(new DnsMessage { Questions = [new DnsQuestion(ServiceType, DnsType.Ptr)] });
-    }
-
-    private void Send(DnsMessage message)
-    {
         if (_stop.IsCancellationRequested) return;
-        _transport.Send(DnsCodec.Encode(message));
-    }
-
-    private static string InstanceName(string nodeId)
-    {
-        var label = nodeId.Replace('.', '-');
-        if (Encoding.UTF8.GetByteCount(label) > 63)
-            label = label[..40] + "-" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(nodeId)))[..16];
-        return label + "." + ServiceType;
-    }
-
-    private static string HostName(string instance) => instance[..instance.IndexOf('.')] + ".local";
-
-    /// <summary>PTR in answers; SRV, TXT and A in additionals (RFC 6763 §12.1).</summary>
-    private DnsMessage Response(string instance, ServiceInfo single, uint ttl) => new()
-    {
-        IsResponse = true,
-        Answers = [new DnsRecord(ServiceType, DnsType.Ptr, ttl) { Target = instance }],
-        Additionals = InstanceRecords(instance, single, ttl),
-    };
-
-    private List<DnsRecord> InstanceRecords(string instance, ServiceInfo single, uint ttl)
-    {
-        var node = single.Nodes[0];
-        var host = HostName(instance);
-        var (ip, port) = SplitAddress(node.Address);
-        var records = new List<DnsRecord>
+        var transport = _transport;
+        List<DnsRecord> known;
+        lock (_gate)
         {
-            new(instance, DnsType.Srv, ttl, CacheFlush: true) { Host = host, Port = port },
-            new(instance, DnsType.Txt, ttl, CacheFlush: true) { Text = MdnsServiceText.Encode(single) },
-        };
-        foreach (var address in ip is null || IPAddress.Any.Equals(ip) ? _transport.Interfaces.Select(i => i.Address) : [ip])
-            records.Add(new DnsRecord(host, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? DnsType.Aaaa : DnsType.A, ttl, CacheFlush: true) { Address = address });
-        return records;
+            known = _cache.KnownAnswers().Take(Math.Max(0, (transport.MaxPacket - 64) / 80))
+                .Select(k => new DnsRecord(ServiceType, DnsType.Ptr, k.Remaining) { Target = k.Instance }).ToList();
+        }
+        var packet = DnsCodec.Encode(new DnsMessage { Questions = [new DnsQuestion(ServiceType, DnsType.Ptr)], Answers = known });
+        if (packet.Length > transport.MaxPacket) packet = DnsCodec.Encode(new DnsMessage { Questions = [new DnsQuestion(ServiceType, DnsType.Ptr)] });
+        Counters.QueriesSent++;
+        Counters.PacketsSent++;
+        transport.Multicast([packet]);
     }
 
-    private static (IPAddress? Ip, ushort Port) SplitAddress(string address)
+    private async Task ReceiveAsync(bool oneShot, CancellationToken cancellationToken)
     {
-        var colon = address.LastIndexOf(':');
-        var port = colon > 0 && ushort.TryParse(address.AsSpan(colon + 1), out var p) ? p : (ushort)0;
-        var host = colon > 0 ? address[..colon].Trim('[', ']') : address;
-        return (IPAddress.TryParse(host, out var ip) ? ip : null, port);
-    }
-
-    private async Task ReceiveAsync(CancellationToken cancellationToken)
-    {
-        var buffer = new byte[9000];
+        var buffer = new byte[DnsCodec.MaxPacket + 1];
         while (!cancellationToken.IsCancellationRequested)
         {
-            byte[] packet;
+            var transport = _transport;
+            int length;
             IPEndPoint from;
             try
             {
-                (packet, from) = await _transport.ReceiveAsync(buffer, cancellationToken).ConfigureAwait(false);
+                (length, from) = await (oneShot ? transport.ReceiveOneShotAsync(buffer, cancellationToken) : transport.ReceiveAsync(buffer, cancellationToken)).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) { return; }
-            catch (ObjectDisposedException) { return; }
-            catch (System.Net.Sockets.SocketException) { continue; }
-
-            DnsMessage message;
-            try { message = DnsCodec.Decode(packet); }
-            catch (FormatException) { Interlocked.Increment(ref _malformed); continue; }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { return; }
+            catch (Exception e) when (!ReferenceEquals(transport, _transport) && e is ObjectDisposedException or SocketException or OperationCanceledException)
+            {
+                continue; // the socket was replaced under us: listen on the new one
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize)
+            {
+                Interlocked.Increment(ref Counters.Malformed);
+                continue;
+            }
+            catch (Exception e)
+            {
+                // The socket broke (interface gone, address removed): re-open on what is there now, and keep listening.
+                Interlocked.Increment(ref Counters.Failures);
+                Log.ReceiveFailed(_logger, e);
+                _monitor.RequestReopen();
+                try { await Task.Delay(TimeSpan.FromMilliseconds(200), _time, cancellationToken).ConfigureAwait(false); }
+                catch (OperationCanceledException) { return; }
+                continue;
+            }
+            Interlocked.Increment(ref Counters.PacketsReceived);
             try
             {
-                if (message.IsResponse) Absorb(message);
-                else Answer(message, from);
+                if (length > DnsCodec.MaxPacket) throw new FormatException("mDNS packet too long");
+                Handle(buffer.AsSpan(0, length), from, transport, oneShot);
             }
-            catch (ArgumentException) { Interlocked.Increment(ref _malformed); }
-        }
-    }
-
-    /// <summary>Answers questions about our own records; everything else on the network is ignored.</summary>
-    private void Answer(DnsMessage query, IPEndPoint from)
-    {
-        List<(string Instance, ServiceInfo Service, uint Ttl)> local;
-        lock (_gate) local = _local.Select(kv => (kv.Key, kv.Value.Service, kv.Value.Ttl)).ToList();
-        if (local.Count == 0) return;
-        var answers = new List<DnsRecord>();
-        var additionals = new List<DnsRecord>();
-        foreach (var q in query.Questions)
-        {
-            if (Is(q.Name, Enumeration) && q.Type is DnsType.Ptr or DnsType.Any)
-                answers.Add(new DnsRecord(Enumeration, DnsType.Ptr, local[0].Ttl) { Target = ServiceType });
-            foreach (var (instance, service, ttl) in local)
+            catch (FormatException)
             {
-                var records = InstanceRecords(instance, service, ttl);
-                if (Is(q.Name, ServiceType) && q.Type is DnsType.Ptr or DnsType.Any)
-                {
-                    answers.Add(new DnsRecord(ServiceType, DnsType.Ptr, ttl) { Target = instance });
-                    additionals.AddRange(records);
-                }
-                else if (Is(q.Name, instance))
-                {
-                    answers.AddRange(records.Where(r => Is(r.Name, instance) && (q.Type == DnsType.Any || r.Type == q.Type)));
-                    additionals.AddRange(records.Where(r => !Is(r.Name, instance)));
-                }
-                else if (Is(q.Name, HostName(instance)))
-                {
-                    answers.AddRange(records.Where(r => Is(r.Name, q.Name) && (q.Type == DnsType.Any || r.Type == q.Type)));
-                }
+                Interlocked.Increment(ref Counters.Malformed);
+            }
+            catch (Exception e)
+            {
+                // A packet must never stop the loop; count it and go on.
+                Interlocked.Increment(ref Counters.Failures);
+                Log.PacketFailed(_logger, from, e);
             }
         }
-        if (answers.Count == 0) return;
-        var response = new DnsMessage { IsResponse = true, Answers = answers.Distinct().ToList(), Additionals = additionals.Except(answers).Distinct().ToList() };
-        // A querier not on port 5353 (or asking for a unicast answer) also gets one directly (RFC 6762 §5.5, §6.7).
-        var unicast = from.Port != _options.Port || query.Questions.Any(q => q.UnicastResponse) ? from : null;
-        _transport.Send(DnsCodec.Encode(response), unicast);
     }
 
-    /// <summary>Learns Micro nodes from any response on the network: TXT carries the record; TTL 0 is a goodbye.</summary>
+    private void Handle(ReadOnlySpan<byte> packet, IPEndPoint from, MdnsTransport transport, bool oneShot)
+    {
+        var message = DnsCodec.Decode(packet);
+        // RFC 6762 §11: only packets from the local link count; anything else is spoofed or misrouted.
+        if (transport.OnLink(from.Address) is null)
+        {
+            Counters.OffLinkDropped++;
+            return;
+        }
+        if (message.IsResponse) Absorb(message);
+        else if (!oneShot) _responder.Answer(message, from);
+    }
+
+    /// <summary>
+    /// Learns Micro nodes from any response on the link: TXT carries the record; TTL 0 is a goodbye. A goodbye
+    /// or a different record for one of our own instances is answered by re-announcing it (RFC 6762 §9, §10.1).
+    /// </summary>
     private void Absorb(DnsMessage response)
     {
-        foreach (var record in response.Answers.Concat(response.Additionals))
+        List<LocalInstance>? defend = null;
+        lock (_gate)
         {
-            if (record.Type == DnsType.Ptr && Is(record.Name, ServiceType) && record.Ttl == 0 && record.Target is not null)
+            foreach (var record in response.Answers.Concat(response.Additionals))
             {
-                Forget(record.Target);
+                if (record.Type == DnsType.Ptr && MdnsResponder.Is(record.Name, ServiceType) && record.Target is not null)
+                {
+                    if (_local.TryGetValue(record.Target.TrimEnd('.'), out var ours)) { if (record.Ttl == 0) (defend ??= []).Add(ours); }
+                    else if (record.Ttl == 0) _cache.Goodbye(record.Target.TrimEnd('.'));
+                }
+                else if (record.Type is DnsType.Txt or DnsType.Srv && record.Name.EndsWith("." + ServiceType, StringComparison.OrdinalIgnoreCase))
+                {
+                    var instance = record.Name.TrimEnd('.');
+                    if (_local.TryGetValue(instance, out var ours))
+                    {
+                        if (record.Ttl == 0 || Conflicts(record, ours)) (defend ??= []).Add(ours);
+                    }
+                    else if (record.Type == DnsType.Txt && record.Text is not null)
+                    {
+                        _cache.Learn(instance, record.Text, record.Ttl);
+                    }
+                }
             }
-            else if (record.Type == DnsType.Txt && record.Name.EndsWith("." + ServiceType, StringComparison.OrdinalIgnoreCase) && record.Text is not null)
-            {
-                if (record.Ttl == 0) { Forget(record.Name); continue; }
-                var service = MdnsServiceText.Decode(record.Text);
-                if (service is not null) Learn(record.Name, service, record.Ttl);
-            }
+        }
+        if (defend is null) return;
+        var now = _time.GetTimestamp();
+        foreach (var ours in defend.Distinct())
+        {
+            // At most five defences a second per node: a flood of forged goodbyes cannot make us flood.
+            if (ours.LastDefended != 0 && _time.GetElapsedTime(ours.LastDefended, now) < TimeSpan.FromMilliseconds(200)) continue;
+            ours.LastDefended = now;
+            Log.Defended(_logger, ours.Instance);
+            _responder.Announce(ours);
         }
     }
 
-    private void Learn(string instance, ServiceInfo service, uint ttl)
+    private static bool Conflicts(DnsRecord record, LocalInstance ours) => record.Type switch
     {
-        var expiresAt = _time.GetTimestamp() + (long)ttl * _time.TimestampFrequency;
-        lock (_gate)
-        {
-            var known = _cache.TryGetValue(instance, out var existing);
-            _cache[instance] = (service, expiresAt);
-            if (!known) Publish(RegistryEventType.Create, service);
-            else if (!SameRecord(existing.Service, service)) Publish(RegistryEventType.Update, service);
-        }
-    }
+        DnsType.Srv => record.Port != ours.Srv.Record.Port || !MdnsResponder.Is(record.Host ?? "", ours.Host),
+        DnsType.Txt => record.Text is null || record.Text.Count != ours.Txt.Record.Text!.Count
+            || !record.Text.Zip(ours.Txt.Record.Text).All(p => p.First.AsSpan().SequenceEqual(p.Second)),
+        _ => false,
+    };
 
-    private void Forget(string instance)
+    private bool Differs(IReadOnlyList<MdnsInterface> picked) =>
+        !picked.Select(i => (i.Name, i.Address, i.PrefixLength)).SequenceEqual(_transport.Interfaces.Select(i => (i.Name, i.Address, i.PrefixLength)));
+
+    /// <summary>Runs on the monitor's thread (inside our namespace): a new socket on the new interfaces, then re-announce.</summary>
+    private void Reopen(IReadOnlyList<MdnsInterface> interfaces)
     {
-        lock (_gate)
+        if (_stop.IsCancellationRequested) return;
+        var fresh = new MdnsTransport(interfaces, _options.Port);
+        var old = _transport;
+        _transport = fresh;
+        old.Dispose();
+        Interlocked.Increment(ref Counters.SocketReopens);
+        Log.Reopened(_logger, string.Join(", ", interfaces.Select(i => $"{i.Name} {i.Address}")));
+        List<LocalInstance> locals;
+        lock (_gate) locals = [.. _local.Values];
+        foreach (var known in locals)
         {
-            if (_cache.Remove(instance, out var gone)) Publish(RegistryEventType.Delete, gone.Service);
+            var instance = known.FollowsInterfaces ? LocalInstance.Create(known.Registered, known.Ttl, interfaces, known) : known;
+            if (ReferenceEquals(instance, known)) _responder.Announce(known);
+            else Install(instance, known);
         }
+        Query();
     }
 
     private void Sweep()
     {
-        lock (_gate)
-        {
-            var now = _time.GetTimestamp();
-            foreach (var instance in _cache.Where(kv => kv.Value.ExpiresAt <= now).Select(kv => kv.Key).ToList())
-            {
-                _cache.Remove(instance, out var gone);
-                Publish(RegistryEventType.Delete, gone.Service);
-            }
-        }
+        lock (_gate) _cache.Sweep();
     }
-
-    private static bool SameRecord(ServiceInfo a, ServiceInfo b) =>
-        System.Text.Json.JsonSerializer.Serialize(a, RegistryJsonContext.Default.ServiceInfo) ==
-        System.Text.Json.JsonSerializer.Serialize(b, RegistryJsonContext.Default.ServiceInfo);
 
     // Caller holds _gate.
     private void Publish(RegistryEventType type, ServiceInfo service)
     {
         var change = new RegistryEvent(type, service, _time.GetUtcNow());
         foreach (var watcher in _watchers) watcher.Writer.TryWrite(change);
+        if (type != RegistryEventType.Delete) _absent.Remove(service.Name);
         _changed.TrySetResult();
         _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private static bool Is(string name, string expected) => string.Equals(name.TrimEnd('.'), expected, StringComparison.OrdinalIgnoreCase);
+    private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
 
     /// <summary>Tests: stop as a killed process would, without goodbyes.</summary>
     internal async Task CrashForTestsAsync()
     {
-        lock (_gate) _local.Clear();
+        lock (_gate)
+        {
+            _local.Clear();
+            _localSnapshot = [];
+        }
         await DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <summary>Says goodbye for every local node, then closes the socket.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_stop.IsCancellationRequested) return;
-        List<(string, ServiceInfo)> local;
-        lock (_gate) local = _local.Select(kv => (kv.Key, kv.Value.Service)).ToList();
-        foreach (var (instance, service) in local) Send(Response(instance, service, ttl: 0));
+        LocalInstance[] locals;
+        lock (_gate) locals = [.. _local.Values];
+        foreach (var instance in locals) _responder.Goodbye(instance);
         await _stop.CancelAsync().ConfigureAwait(false);
+        _monitor.Dispose();
         await _sweep.DisposeAsync().ConfigureAwait(false);
+        _responder.Dispose();
         _transport.Dispose();
         try { await _receiving.ConfigureAwait(false); } catch (OperationCanceledException) { }
+        _scope.Dispose();
         _stop.Dispose();
     }
 }

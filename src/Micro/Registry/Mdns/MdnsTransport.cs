@@ -1,84 +1,116 @@
 using System.Net;
-using System.Net.NetworkInformation;
 using System.Net.Sockets;
 
 namespace Micro.Registry.Mdns;
 
 /// <summary>
-/// The multicast socket: bound to 0.0.0.0:5353 with address (and port) reuse so several processes share
-/// the port, joined to 224.0.0.251 on each chosen interface, sending with IP TTL 255 from port 5353 as
-/// RFC 6762 requires (avahi drops anything else). Sends go out on every chosen interface in turn.
+/// The multicast socket for one set of interfaces: bound to 0.0.0.0:5353 with address (and port) reuse so
+/// several processes share the port, joined to 224.0.0.251 on each interface, sending with IP TTL 255 from
+/// port 5353 as RFC 6762 requires (avahi drops anything else). When interfaces change or the socket fails,
+/// the registry replaces the whole transport (<see cref="MdnsInterfaceMonitor"/>).
 /// </summary>
 internal sealed class MdnsTransport : IDisposable
 {
     public static readonly IPAddress Group = IPAddress.Parse("224.0.0.251");
     private const int SolSocket = 1, SoReusePort = 15; // Linux values; other systems fall back to SO_REUSEADDR only
     private readonly Socket _socket;
+    // One-shot queries (RFC 6762 §5.1) leave from an ephemeral port: responders answer them by unicast at once,
+    // to this process alone (port 5353 is shared by every mDNS process on the host).
+    private readonly Socket _oneShot;
     private readonly IPEndPoint _groupEndPoint;
-    private readonly object _sendGate = new();
+    private readonly Lock _sendGate = new();
+    private bool _disposed;
+    private int _sendFailures;
 
-    public MdnsTransport(MdnsRegistryOptions options)
+    public MdnsTransport(IReadOnlyList<MdnsInterface> interfaces, int port)
     {
-        Interfaces = ChooseInterfaces(options.Interfaces);
+        Interfaces = interfaces;
         if (Interfaces.Count == 0) throw new InvalidOperationException("mDNS: no usable network interface (need an up IPv4 interface)");
-        _groupEndPoint = new IPEndPoint(Group, options.Port);
+        _groupEndPoint = new IPEndPoint(Group, port);
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        if (OperatingSystem.IsLinux()) _socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
-        _socket.Bind(new IPEndPoint(IPAddress.Any, options.Port));
-        _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastTimeToLive, 255);
-        _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastLoopback, true);
-        _socket.Ttl = 255;
-        foreach (var (_, address) in Interfaces)
-            _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(Group, address));
+        _oneShot = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            _oneShot.Bind(new IPEndPoint(IPAddress.Any, 0));
+            _oneShot.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastTimeToLive, 255);
+            _oneShot.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastLoopback, true);
+            _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            if (OperatingSystem.IsLinux()) _socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
+            _socket.Bind(new IPEndPoint(IPAddress.Any, port));
+            _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastTimeToLive, 255);
+            _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastLoopback, true);
+            _socket.Ttl = 255;
+            foreach (var i in Interfaces)
+                _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(Group, i.Address));
+        }
+        catch
+        {
+            _socket.Dispose();
+            _oneShot.Dispose();
+            throw;
+        }
     }
 
-    /// <summary>The interfaces in use: name and IPv4 address.</summary>
-    public IReadOnlyList<(string Name, IPAddress Address)> Interfaces { get; }
+    /// <summary>The interfaces in use.</summary>
+    public IReadOnlyList<MdnsInterface> Interfaces { get; }
 
-    /// <summary>Multicasts on every interface, and answers <paramref name="unicast"/> directly when given.</summary>
-    public void Send(byte[] packet, IPEndPoint? unicast = null)
+    /// <summary>The smallest packet limit of the interfaces: a multicast goes out on each of them.</summary>
+    public int MaxPacket => Interfaces.Min(i => i.MaxPacket);
+
+    /// <summary>Sends that failed (an interface went away); a growing count makes the monitor re-open.</summary>
+    public int SendFailures => Volatile.Read(ref _sendFailures);
+
+    /// <summary>Multicasts each packet on every interface.</summary>
+    public void Multicast(IReadOnlyList<byte[]> packets) => Multicast(_socket, packets);
+
+    /// <summary>Multicasts a query from the one-shot socket; answers arrive through <see cref="ReceiveOneShotAsync"/>.</summary>
+    public void MulticastOneShot(byte[] packet) => Multicast(_oneShot, [packet]);
+
+    private void Multicast(Socket socket, IReadOnlyList<byte[]> packets)
     {
         lock (_sendGate)
         {
-            if (_disposed) return; // a packet being answered while the registry shuts down
-            foreach (var (_, address) in Interfaces)
+            if (_disposed) return; // a packet being answered while the registry shuts down or re-opens
+            foreach (var i in Interfaces)
             {
-                _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, address.GetAddressBytes());
-                try { _socket.SendTo(packet, _groupEndPoint); }
-                catch (SocketException) { /* interface went away; the next announcement tries again */ }
-            }
-            if (unicast is not null)
-            {
-                try { _socket.SendTo(packet, unicast); }
-                catch (SocketException) { }
+                try
+                {
+                    socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, i.Address.GetAddressBytes());
+                    foreach (var packet in packets) socket.SendTo(packet, _groupEndPoint);
+                }
+                catch (SocketException) { _sendFailures++; }
             }
         }
     }
 
-    public async Task<(byte[] Packet, IPEndPoint From)> ReceiveAsync(byte[] buffer, CancellationToken cancellationToken)
+    /// <summary>Sends packets to one querier directly.</summary>
+    public void Unicast(IReadOnlyList<byte[]> packets, IPEndPoint to)
     {
-        var result = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), cancellationToken).ConfigureAwait(false);
-        return (buffer.AsSpan(0, result.ReceivedBytes).ToArray(), (IPEndPoint)result.RemoteEndPoint);
+        lock (_sendGate)
+        {
+            if (_disposed) return;
+            try
+            {
+                foreach (var packet in packets) _socket.SendTo(packet, to);
+            }
+            catch (SocketException) { _sendFailures++; }
+        }
     }
 
-    private static List<(string, IPAddress)> ChooseInterfaces(IReadOnlyList<string>? names)
+    /// <summary>The next packet on port 5353.</summary>
+    public ValueTask<(int Length, IPEndPoint From)> ReceiveAsync(byte[] buffer, CancellationToken cancellationToken) => ReceiveAsync(_socket, buffer, cancellationToken);
+
+    /// <summary>The next answer to a one-shot query.</summary>
+    public ValueTask<(int Length, IPEndPoint From)> ReceiveOneShotAsync(byte[] buffer, CancellationToken cancellationToken) => ReceiveAsync(_oneShot, buffer, cancellationToken);
+
+    private static async ValueTask<(int Length, IPEndPoint From)> ReceiveAsync(Socket socket, byte[] buffer, CancellationToken cancellationToken)
     {
-        var all = NetworkInterface.GetAllNetworkInterfaces()
-            .Select(n => (Interface: n, Address: n.GetIPProperties().UnicastAddresses
-                .Select(a => a.Address).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)))
-            .Where(x => x.Address is not null)
-            .ToList();
-        if (names is { Count: > 0 })
-            return all.Where(x => names.Contains(x.Interface.Name)).Select(x => (x.Interface.Name, x.Address!)).ToList();
-        var external = all.Where(x => x.Interface.NetworkInterfaceType != NetworkInterfaceType.Loopback
-                && x.Interface.OperationalStatus == OperationalStatus.Up && x.Interface.SupportsMulticast)
-            .Select(x => (x.Interface.Name, x.Address!)).ToList();
-        if (external.Count > 0) return external;
-        return all.Where(x => x.Interface.NetworkInterfaceType == NetworkInterfaceType.Loopback).Select(x => (x.Interface.Name, x.Address!)).ToList();
+        var result = await socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), cancellationToken).ConfigureAwait(false);
+        return (result.ReceivedBytes, (IPEndPoint)result.RemoteEndPoint);
     }
 
-    private bool _disposed;
+    /// <summary>The interface whose subnet holds <paramref name="source"/>; null when the source is off-link.</summary>
+    public MdnsInterface? OnLink(IPAddress source) => Interfaces.FirstOrDefault(i => i.OnLink(source));
 
     public void Dispose()
     {
@@ -86,6 +118,7 @@ internal sealed class MdnsTransport : IDisposable
         {
             _disposed = true;
             _socket.Dispose();
+            _oneShot.Dispose();
         }
     }
 }

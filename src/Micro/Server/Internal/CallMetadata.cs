@@ -36,5 +36,5 @@ internal static class CallMetadata
         key.StartsWith(':') || key.StartsWith("grpc-", StringComparison.OrdinalIgnoreCase)
         || key.Equals("te", StringComparison.OrdinalIgnoreCase) || key.Equals("content-type", StringComparison.OrdinalIgnoreCase)
         || key.Equals("content-length", StringComparison.OrdinalIgnoreCase) || key.Equals("host", StringComparison.OrdinalIgnoreCase)
-        || key.Equals(CallCodec.Header, StringComparison.OrdinalIgnoreCase);
+        || key.Equals(CallCodec.Header, StringComparison.OrdinalIgnoreCase) || key.Equals(DeadlineHeader.Name, StringComparison.OrdinalIgnoreCase);
 }

@@ -17,13 +17,22 @@ internal abstract class HandlerDescriptor(string endpoint, Type request, Type re
     /// <summary>Null for unary; "bidi", "server" or "client" for streaming endpoints.</summary>
     public string? Stream { get; } = stream;
 
-    public EndpointInfo ToEndpointInfo() => new()
+    /// <summary>Running it twice does no harm: clients may retry it after a failure in mid-call (published in the registry).</summary>
+    public bool Idempotent { get; set; }
+
+    public EndpointInfo ToEndpointInfo()
     {
-        Name = Endpoint,
-        Request = RequestType.FullName ?? RequestType.Name,
-        Response = ResponseType.FullName ?? ResponseType.Name,
-        Metadata = Stream is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["stream"] = Stream },
-    };
+        var metadata = new Dictionary<string, string>();
+        if (Stream is not null) metadata["stream"] = Stream;
+        if (Idempotent) metadata[EndpointMetadata.Idempotent] = "true";
+        return new()
+        {
+            Name = Endpoint,
+            Request = RequestType.FullName ?? RequestType.Name,
+            Response = ResponseType.FullName ?? ResponseType.Name,
+            Metadata = metadata,
+        };
+    }
 
     /// <summary>The codec of the request type when the caller names none.</summary>
     protected abstract ICodec NaturalCodec(HandlerEnvironment env);
@@ -35,35 +44,23 @@ internal abstract class HandlerDescriptor(string endpoint, Type request, Type re
 
     protected CallContext CreateContext(HandlerEnvironment env, ServerCallContext grpc)
     {
-        var deadline = grpc.Deadline == DateTime.MaxValue ? (DateTime?)null : grpc.Deadline;
+        var deadline = grpc.Deadline == DateTime.MaxValue ? (DateTime?)null : DeadlineHeader.Correct(grpc.Deadline, grpc.GetHttpContext());
         var contentType = (CallCodec.Current ?? NaturalCodec(env)).ContentType;
-        return new CallContext(env.Service, Endpoint, contentType, deadline, CallMetadata.FromGrpc, grpc, grpc.CancellationToken, env.Services);
+        return new CallContext(env.Service, Endpoint, contentType, deadline, CallMetadata.FromGrpc, grpc, grpc.CancellationToken, env.State.DrainingToken, env.Services);
     }
 
-    /// <summary>Turns whatever a handler threw into the error the caller sees; never leaks a stack trace.</summary>
-    protected RpcException ToRpcException(Exception e, HandlerEnvironment env, CancellationToken callToken)
-    {
-        switch (e)
-        {
-            case RpcException rpc:
-                return rpc;
-            case MicroException micro:
-                return GrpcErrorMapping.ToRpcException(micro);
-            case OperationCanceledException when callToken.IsCancellationRequested:
-                return GrpcErrorMapping.ToRpcException(new MicroException(ErrorCodes.Cancelled, 499, $"{Endpoint} cancelled: deadline passed or caller went away"));
-            default:
-                ServerLog.HandlerFailed(env.Logger, Endpoint, e);
-                return GrpcErrorMapping.ToRpcException(MicroException.InternalServerError(ErrorCodes.Internal, $"{env.Service}.{Endpoint} failed"));
-        }
-    }
+    /// <summary>Turns whatever a handler threw into the error the caller sees (<see cref="HandlerErrors"/>); never leaks a stack trace.</summary>
+    protected RpcException ToRpcException(Exception e, HandlerEnvironment env, ServerCallContext grpc) =>
+        e is RpcException rpc ? rpc : GrpcErrorMapping.ToRpcException(HandlerErrors.ForCaller(e, env, Endpoint, grpc.CancellationToken, grpc.Deadline == DateTime.MaxValue ? null : grpc.Deadline));
 
     /// <summary>Runs a streaming handler: shutdown check, middleware (with a null request), error mapping.</summary>
     protected async Task ServeStreamAsync(ServerCallContext grpc, HandlerEnvironment env, Func<CallContext, Task> run)
     {
         if (!env.State.TryEnter()) throw Draining(env);
+        CallContext? context = null;
         try
         {
-            var context = CreateContext(env, grpc);
+            CallContext.Current = context = CreateContext(env, grpc);
             if (env.Middleware.Count == 0)
             {
                 await run(context).ConfigureAwait(false);
@@ -74,10 +71,11 @@ internal abstract class HandlerDescriptor(string endpoint, Type request, Type re
         }
         catch (Exception e)
         {
-            throw ToRpcException(e, env, grpc.CancellationToken);
+            throw ToRpcException(e, env, grpc);
         }
         finally
         {
+            if (context is not null) await context.EndAsync().ConfigureAwait(false);
             env.State.Exit();
         }
     }
@@ -94,6 +92,9 @@ internal abstract class HandlerDescriptor(string endpoint, Type request, Type re
             CodecMarshaller.PerCall<TResponse>(env.Codecs.For<TResponse>()));
     }
 
-    protected static RpcException Draining(HandlerEnvironment env) =>
-        GrpcErrorMapping.ToRpcException(MicroException.Unavailable(ErrorCodes.Unavailable, $"{env.Service} node is shutting down"));
+    /// <summary>The one answer that says "not run": the client may retry it on another node whatever the endpoint.</summary>
+    protected static MicroException DrainingError(HandlerEnvironment env) =>
+        MicroException.Unavailable(ErrorCodes.Draining, $"{env.Service} node is shutting down; the call was not run");
+
+    protected static RpcException Draining(HandlerEnvironment env) => GrpcErrorMapping.ToRpcException(DrainingError(env));
 }

@@ -73,11 +73,35 @@ internal sealed class RequestRoutingMiddleware(RequestDelegate next, HandlerTabl
         }
         catch (MicroException e) when (!http.Response.HasStarted)
         {
+            // Read what the caller is still sending before answering: a reset of a half-sent stream makes curl
+            // report "(92) Stream error in the HTTP/2 framing layer" instead of showing the answer.
+            await DrainBodyAsync(http).ConfigureAwait(false);
             await WriteHttpErrorAsync(http, e).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
             // The caller went away; nobody to answer.
+        }
+    }
+
+    /// <summary>Reads and drops the rest of the request body, up to the message limit (beyond it a reset is fair).</summary>
+    private async Task DrainBodyAsync(HttpContext http)
+    {
+        var reader = http.Request.BodyReader;
+        long seen = 0;
+        try
+        {
+            while (seen <= options.MaxMessageSize)
+            {
+                var read = await reader.ReadAsync(http.RequestAborted).ConfigureAwait(false);
+                seen += read.Buffer.Length;
+                reader.AdvanceTo(read.Buffer.End);
+                if (read.IsCompleted) return;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException or Microsoft.AspNetCore.Http.BadHttpRequestException)
+        {
+            // The caller went away or the body was already consumed: nothing left to drain.
         }
     }
 

@@ -18,4 +18,13 @@ internal static partial class ServerLog
 
     [LoggerMessage(5, LogLevel.Warning, "Deregistering {Service} failed")]
     public static partial void DeregisterFailed(ILogger logger, string service, Exception exception);
+
+    [LoggerMessage(6, LogLevel.Warning, "Handler {Endpoint}: a downstream call failed with {ErrorId} ({Code}): {Detail}; the caller gets micro.downstream")]
+    public static partial void DownstreamFailed(ILogger logger, string endpoint, string errorId, int code, string detail);
+
+    [LoggerMessage(7, LogLevel.Information, "Handler {Endpoint} failed with {ErrorId} ({Code}): {Detail}; the caller gets a generic detail")]
+    public static partial void FrameworkErrorScrubbed(ILogger logger, string endpoint, string errorId, int code, string detail);
+
+    [LoggerMessage(8, LogLevel.Information, "A request to {Endpoint} was refused: {Detail}")]
+    public static partial void CallerFault(ILogger logger, string endpoint, string detail);
 }

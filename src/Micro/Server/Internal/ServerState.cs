@@ -6,11 +6,15 @@ internal sealed class ServerState
     private int _inFlight;
     private volatile bool _draining;
     private TaskCompletionSource? _drained;
+    private readonly CancellationTokenSource _drainingSignal = new();
 
     public bool Draining => _draining;
     public int InFlight => Volatile.Read(ref _inFlight);
 
-    /// <summary>Returns false when draining: the caller answers 503 so the client retries on another node.</summary>
+    /// <summary>Fires when draining begins; handlers see it as <see cref="CallContext.Draining"/>.</summary>
+    public CancellationToken DrainingToken => _drainingSignal.Token;
+
+    /// <summary>Returns false when draining: the caller answers <c>micro.node.draining</c> (not run) so the client retries on another node.</summary>
     public bool TryEnter()
     {
         Interlocked.Increment(ref _inFlight);
@@ -30,6 +34,8 @@ internal sealed class ServerState
         var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _drained = drained;
         _draining = true;
+        // Streams hear about it now, not when the grace period cuts them off.
+        await _drainingSignal.CancelAsync().ConfigureAwait(false);
         if (InFlight == 0) return;
         try { await drained.Task.WaitAsync(cancellationToken).ConfigureAwait(false); }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }

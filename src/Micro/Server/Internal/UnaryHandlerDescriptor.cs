@@ -28,16 +28,19 @@ internal sealed class UnaryHandlerDescriptor<TRequest, TResponse>(string endpoin
     private async Task<TResponse> ServeGrpcAsync(TRequest request, ServerCallContext grpc, HandlerEnvironment env)
     {
         if (!env.State.TryEnter()) throw Draining(env);
+        var context = CreateContext(env, grpc);
         try
         {
-            return await InvokeAsync(request, CreateContext(env, grpc)).ConfigureAwait(false);
+            CallContext.Current = context;
+            return await InvokeAsync(request, context).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            throw ToRpcException(e, env, grpc.CancellationToken);
+            throw ToRpcException(e, env, grpc);
         }
         finally
         {
+            await context.EndAsync().ConfigureAwait(false);
             env.State.Exit();
         }
     }
@@ -53,28 +56,33 @@ internal sealed class UnaryHandlerDescriptor<TRequest, TResponse>(string endpoin
 
     public override async ValueTask ServeHttpAsync(HttpContext http, ICodec codec, ReadOnlySequence<byte> body, HandlerEnvironment env)
     {
-        if (!env.State.TryEnter()) throw MicroException.Unavailable(ErrorCodes.Unavailable, $"{env.Service} node is shutting down");
+        if (!env.State.TryEnter()) throw DrainingError(env);
+        CallContext? context = null;
         try
         {
             var request = codec.Read<TRequest>(body);
-            var context = new CallContext(env.Service, Endpoint, codec.ContentType, null, CallMetadata.FromHttp, http.Request.Headers, http.RequestAborted, env.Services);
+            CallContext.Current = context = new CallContext(env.Service, Endpoint, codec.ContentType, null, CallMetadata.FromHttp,
+                http.Request.Headers, http.RequestAborted, env.State.DrainingToken, env.Services);
             TResponse response;
             try
             {
                 response = await InvokeAsync(request, context).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not MicroException && !(e is OperationCanceledException && http.RequestAborted.IsCancellationRequested))
+            catch (Exception e) when (!(e is OperationCanceledException && http.RequestAborted.IsCancellationRequested))
             {
-                ServerLog.HandlerFailed(env.Logger, Endpoint, e);
-                throw MicroException.InternalServerError(ErrorCodes.Internal, $"{env.Service}.{Endpoint} failed");
+                throw HandlerErrors.ForCaller(e, env, Endpoint, http.RequestAborted, null);
             }
             http.Response.StatusCode = StatusCodes.Status200OK;
             http.Response.ContentType = codec.ContentType;
+            if (codec.SizeOf(response) is { } size) http.Response.ContentLength = size;
+            // Kestrel's writer only accepts Advance after GetSpan; protobuf's writer advances before it asks for memory.
+            http.Response.BodyWriter.GetSpan();
             codec.Write(response, http.Response.BodyWriter);
             await http.Response.BodyWriter.FlushAsync(http.RequestAborted).ConfigureAwait(false);
         }
         finally
         {
+            if (context is not null) await context.EndAsync().ConfigureAwait(false);
             env.State.Exit();
         }
     }
