@@ -10,8 +10,11 @@ namespace Micro.Identity;
 /// made the call's <see cref="PeerIdentity"/>; a caller on the deny-list, or whose certificate has expired since the
 /// handshake, is refused on every request, also on connections opened before. Plain h2c requests pass with no peer identity.
 /// </summary>
-internal sealed class PeerIdentityMiddleware(RequestDelegate next, IdentityDenyList? denyList = null, AnonymousTlsPaths? anonymous = null)
+internal sealed class PeerIdentityMiddleware(RequestDelegate next, TransportSecurity security, AnonymousTlsPaths? anonymous = null)
 {
+    // With TLS off nothing here is created (no store opened, no CA touched).
+    private readonly IdentityDenyList? _denyList = security.Identity?.DenyList;
+
     // One entry per connection's client certificate object, collected with the connection.
     private static readonly ConditionalWeakTable<X509Certificate2, PeerIdentity> Peers = new();
 
@@ -33,7 +36,7 @@ internal sealed class PeerIdentityMiddleware(RequestDelegate next, IdentityDenyL
             // The handshake accepted it, so it has one valid SPIFFE URI; anything else is refused, not guessed at.
             if (uris.Count == 1 && SpiffeId.TryParse(uris[0], out var id)) peer = Peers.GetValue(certificate, c => new PeerIdentity(id.Value, c));
         }
-        if (peer is null || DateTime.UtcNow > peer.ValidUntil || (denyList is not null && denyList.IsDenied(peer.Id)))
+        if (peer is null || DateTime.UtcNow > peer.ValidUntil || (_denyList is not null && _denyList.IsDenied(peer.Id)))
         {
             await RefuseAsync(http, peer).ConfigureAwait(false);
             return;
