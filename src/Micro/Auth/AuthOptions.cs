@@ -1,14 +1,11 @@
-using Micro.Plugins;
-using Microsoft.Extensions.Configuration;
-
 namespace Micro.Auth;
 
 /// <summary>
 /// Auth settings: <c>MICRO_AUTH</c> = <c>jwt</c> (enforce) or <c>none</c> (development: everything
 /// allowed, a warning at start); unset means <c>none</c>. Every property reads from
-/// <c>MICRO_AUTH_{NAME}</c> or <c>Micro:Auth:{Name}</c>.
+/// <c>MICRO_AUTH_{NAME}</c> or <c>Micro:Auth:{Name}</c> (e.g. <c>MICRO_AUTH_REFRESH_INTERVAL=5s</c>).
 /// </summary>
-public sealed class AuthOptions
+public sealed class AuthOptions : IPluginOptions
 {
     /// <summary>Most clock skew accepted on <c>exp</c>/<c>nbf</c> (the library's 5 minutes is far too loose).</summary>
     public static readonly TimeSpan MaxClockSkew = TimeSpan.FromSeconds(30);
@@ -52,51 +49,40 @@ public sealed class AuthOptions
     /// <summary>The store database holding the auth tables; shared by every service (MICRO_AUTH_DATABASE).</summary>
     public string Database { get; set; } = "micro";
 
-    /// <summary>Reads MICRO_AUTH* / Micro:Auth:* over the defaults.</summary>
-    public static AuthOptions From(IConfiguration? configuration)
+    /// <summary>Reads Micro:Auth:* / MICRO_AUTH_* over the current values (the options pattern's first step).</summary>
+    public void Read(MicroSettings settings)
     {
-        var o = new AuthOptions();
-        if (configuration is not null) o.Read(configuration);
-        return o;
+        ArgumentNullException.ThrowIfNull(settings);
+        Plugin = settings.Plugin ?? Plugin;
+        Id = settings.String(nameof(Id)) ?? Id;
+        Secret = settings.String(nameof(Secret)) ?? Secret;
+        Issuer = settings.String(nameof(Issuer)) ?? Issuer;
+        Database = settings.String(nameof(Database)) ?? Database;
+        AccessTokenLifetime = settings.Duration(nameof(AccessTokenLifetime)) ?? AccessTokenLifetime;
+        RefreshTokenLifetime = settings.Duration(nameof(RefreshTokenLifetime)) ?? RefreshTokenLifetime;
+        ClockSkew = settings.Duration(nameof(ClockSkew)) ?? ClockSkew;
+        RefreshInterval = settings.Duration(nameof(RefreshInterval)) ?? RefreshInterval;
+        KeyRotationInterval = settings.Duration(nameof(KeyRotationInterval)) ?? KeyRotationInterval;
+        MaxTokenSize = settings.Int32(nameof(MaxTokenSize)) ?? MaxTokenSize;
+        TokenCacheSize = settings.Int32(nameof(TokenCacheSize)) ?? TokenCacheSize;
     }
-
-    /// <summary>Overwrites the properties that <paramref name="configuration"/> sets.</summary>
-    public void Read(IConfiguration configuration)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        var o = this;
-        o.Plugin = MicroSettings.GetPlugin(configuration, "auth") ?? o.Plugin;
-        o.Id = MicroSettings.Get(configuration, "auth", "id") ?? o.Id;
-        o.Secret = MicroSettings.Get(configuration, "auth", "secret") ?? o.Secret;
-        o.Issuer = MicroSettings.Get(configuration, "auth", "issuer") ?? o.Issuer;
-        o.Database = MicroSettings.Get(configuration, "auth", "database") ?? o.Database;
-        o.AccessTokenLifetime = Duration(configuration, "access_token_lifetime") ?? o.AccessTokenLifetime;
-        o.RefreshTokenLifetime = Duration(configuration, "refresh_token_lifetime") ?? o.RefreshTokenLifetime;
-        o.ClockSkew = Duration(configuration, "clock_skew") ?? o.ClockSkew;
-        o.RefreshInterval = Duration(configuration, "refresh_interval") ?? o.RefreshInterval;
-        o.KeyRotationInterval = Duration(configuration, "key_rotation_interval") ?? o.KeyRotationInterval;
-        if (MicroSettings.Get(configuration, "auth", "max_token_size") is { } size)
-            o.MaxTokenSize = int.Parse(size, System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static TimeSpan? Duration(IConfiguration configuration, string name) =>
-        MicroSettings.Get(configuration, "auth", name) is { } text ? MicroServiceCollectionExtensions.ParseDuration(text) : null;
 
     /// <summary>What is wrong with these settings, each naming the setting; empty when they are usable.</summary>
     public IEnumerable<string> Validate()
     {
+        static string Name(string? property) => MicroSettings.Describe("Auth", property);
         if (Plugin is not null && !Enabled && !string.Equals(Plugin, "none", StringComparison.OrdinalIgnoreCase))
-            yield return $"MICRO_AUTH={Plugin}: must be 'jwt' or 'none'";
+            yield return $"{Name(null)} is '{Plugin}': must be 'jwt' or 'none' (MICRO_AUTH={Plugin})";
         if ((Id is null) != (Secret is null))
-            yield return "MICRO_AUTH_ID and MICRO_AUTH_SECRET must be set together";
-        if (string.IsNullOrWhiteSpace(Issuer)) yield return "Micro:Auth:Issuer must not be empty";
-        if (AccessTokenLifetime <= TimeSpan.Zero) yield return "Micro:Auth:AccessTokenLifetime must be positive";
-        if (RefreshTokenLifetime < AccessTokenLifetime) yield return "Micro:Auth:RefreshTokenLifetime must be at least AccessTokenLifetime";
-        if (ClockSkew < TimeSpan.Zero || ClockSkew > MaxClockSkew) yield return $"Micro:Auth:ClockSkew must be between 0 and {MaxClockSkew.TotalSeconds} s";
-        if (RefreshInterval <= TimeSpan.Zero) yield return "Micro:Auth:RefreshInterval must be positive";
-        if (KeyRotationInterval <= TimeSpan.Zero) yield return "Micro:Auth:KeyRotationInterval must be positive";
-        if (MaxTokenSize is < 256 or > 65536) yield return "Micro:Auth:MaxTokenSize must be between 256 and 65536";
-        if (TokenCacheSize < 1) yield return "Micro:Auth:TokenCacheSize must be positive";
+            yield return $"{Name(nameof(Id))} and {Name(nameof(Secret))} must be set together";
+        if (string.IsNullOrWhiteSpace(Issuer)) yield return $"{Name(nameof(Issuer))} must not be empty";
+        if (AccessTokenLifetime <= TimeSpan.Zero) yield return $"{Name(nameof(AccessTokenLifetime))} must be positive";
+        if (RefreshTokenLifetime < AccessTokenLifetime) yield return $"{Name(nameof(RefreshTokenLifetime))} must be at least the access token lifetime";
+        if (ClockSkew < TimeSpan.Zero || ClockSkew > MaxClockSkew) yield return $"{Name(nameof(ClockSkew))} must be between 0 and {MaxClockSkew.TotalSeconds} s";
+        if (RefreshInterval <= TimeSpan.Zero) yield return $"{Name(nameof(RefreshInterval))} must be positive";
+        if (KeyRotationInterval <= TimeSpan.Zero) yield return $"{Name(nameof(KeyRotationInterval))} must be positive";
+        if (MaxTokenSize is < 256 or > 65536) yield return $"{Name(nameof(MaxTokenSize))} must be between 256 and 65536";
+        if (TokenCacheSize < 1) yield return $"{Name(nameof(TokenCacheSize))} must be positive";
     }
 
     /// <summary>Throws naming every bad setting.</summary>

@@ -1,6 +1,6 @@
 using Micro.Auth.Jwt;
 using Micro.Store;
-using Microsoft.Extensions.Configuration;
+using Micro.Plugins;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -21,10 +21,7 @@ public static class AuthServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         if (services.Any(d => d.ServiceType == typeof(AuthServerMiddleware))) return services;
-        services.AddOptions<AuthOptions>().Configure<IServiceProvider>((o, sp) =>
-        {
-            if (sp.GetService<IConfiguration>() is { } configuration) o.Read(configuration);
-        });
+        services.AddMicroOptions<AuthOptions>("Auth");
         services.TryAddSingleton<IAuth>(sp => new JwtAuth(sp.GetRequiredService<IStore>(), Checked(sp), sp.GetService<TimeProvider>(), sp.GetService<ILogger<JwtAuth>>()));
         services.TryAddSingleton(sp =>
         {
@@ -41,12 +38,7 @@ public static class AuthServiceCollectionExtensions
     public static IServiceCollection UseJwtAuth(this IServiceCollection services, Action<AuthOptions>? configure = null)
     {
         services.AddMicroAuth();
-        services.Configure<AuthOptions>(o =>
-        {
-            o.Plugin = "jwt";
-            configure?.Invoke(o);
-        });
-        return services;
+        return services.UsePlugin<AuthOptions>("Auth", "jwt", configure);
     }
 
     /// <summary>Whether auth is on for this container.</summary>

@@ -26,6 +26,9 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     private readonly RegistryCache _cache;
     private readonly ChannelPool _channels;
     private readonly Auth.ICallCredentials? _credentials;
+    private volatile AuthHeaders? _authHeaders;
+
+    private sealed record AuthHeaders(string Authorization, Metadata Headers);
     private IAsyncDisposable? _owner;
     private int _disposed;
 
@@ -357,14 +360,23 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         if (options.Metadata is not null && options.Metadata.Keys.Any(k => k.Equals(Auth.BearerToken.Header, StringComparison.OrdinalIgnoreCase)))
             return Headers(options, inheritedDeadline);
         var authorization = await _credentials!.GetAuthorizationAsync(service, cancellationToken).ConfigureAwait(false);
-        var headers = Headers(options, inheritedDeadline);
-        if (authorization is null) return headers;
-        headers ??= new Metadata();
+        if (authorization is null) return Headers(options, inheritedDeadline);
+        if (options.Metadata is null && options.ContentType is null && inheritedDeadline is null)
+        {
+            // The common case: only the token. One Metadata per token (grpc-dotnet only reads it), not per call.
+            var shared = _authHeaders;
+            if (shared is not null && ReferenceEquals(shared.Authorization, authorization)) return shared.Headers;
+            var fresh = new Metadata { { Auth.BearerToken.Header, authorization } };
+            _authHeaders = new AuthHeaders(authorization, fresh);
+            return fresh;
+        }
+        var headers = Headers(options, inheritedDeadline) ?? new Metadata();
         headers.Add(Auth.BearerToken.Header, authorization);
         return headers;
     }
 
-    private async ValueTask<(NodeInfo Node, bool Idempotent)> PickNodeAsync(string service, string endpoint, CallOptions options, List<string>? tried, CancellationToken cancellationToken)
+    private async ValueTask<(NodeInfo Node, bool Idempotent)> PickNodeAsync(string service, string endpoint, CallOptions options, List<string>? tried, CancellationToken cancellationToken,
+        bool lookedAgain = false)
     {
         if (options.Address is not null) return (new NodeInfo { Id = options.Address, Address = options.Address }, false);
         var cached = await _cache.GetAsync(service, cancellationToken).ConfigureAwait(false);
@@ -385,6 +397,9 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
             if (candidates.Count == 0)
             {
                 if (tried is not null) _cache.Invalidate(service);
+                // Every node we knew failed (e.g. impostors refused by mTLS, whose mDNS answers came first): the registry
+                // may know more by now; look once more before giving up.
+                if (tried is not null && !lookedAgain) return await PickNodeAsync(service, endpoint, options, tried, cancellationToken, lookedAgain: true).ConfigureAwait(false);
                 throw MicroException.Unavailable(ErrorCodes.Unavailable,
                     tried is null ? $"no node of {service} matches the call's node filter" : $"every node of {service} failed");
             }

@@ -90,6 +90,28 @@ public class AuthEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_service_with_MICRO_AUTH_ID_and_SECRET_calls_as_that_account()
+    {
+        var account = await _admin.GenerateAsync("orders-prod", Account.ServiceType, ["service:a"]);
+        await GrantBaseRulesAsync();
+        await StartB();
+        await StartA(o => { o.Id = "orders-prod"; o.Secret = account.Secret; });
+        Assert.Equal("orders-prod", (await _client.CallAsync<Echo, EchoReply>("a", "A.Relay", new Echo("hi"))).Node);
+    }
+
+    [Fact]
+    public async Task A_service_with_a_wrong_secret_starts_but_its_calls_are_refused()
+    {
+        await _admin.GenerateAsync("orders-prod", Account.ServiceType, ["service:a"]);
+        await GrantBaseRulesAsync();
+        await StartB();
+        await StartA(o => { o.Id = "orders-prod"; o.Secret = "not-the-secret"; });
+        var error = await Assert.ThrowsAsync<MicroException>(() => _client.CallAsync<Echo, EchoReply>("a", "A.Relay", new Echo("hi")));
+        // A could not sign in, so its call to B failed; a handler's MicroException reaches its caller as it is.
+        Assert.Equal((401, "invalid credentials"), (error.Code, error.Detail));
+    }
+
+    [Fact]
     public async Task A_rule_revoked_at_run_time_takes_effect_within_the_refresh_interval()
     {
         await GrantBaseRulesAsync();

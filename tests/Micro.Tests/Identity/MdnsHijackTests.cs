@@ -52,11 +52,13 @@ public sealed class MdnsHijackTests : IDisposable
         _ = tlsImpostor.ServeAsync(_stop.Token);
         _ = plainImpostor.ServeAsync(_stop.Token);
 
-        // Several client processes, each with a fresh view and a fresh random choice among the three nodes.
+        // Several client processes, each with a fresh view and a fresh random choice among the three nodes. A fresh client
+        // may first learn only the impostors (same host: their mDNS answers come first; responders delay shared answers by
+        // 20-120 ms): a backoff longer than that lets its retries find the real node once every known one is refused.
         var replies = 0;
         for (var run = 0; run < 3; run++)
         {
-            var client = Start(_b, "GreeterClient", "--name Ada --count 20", new(strict) { ["MICRO_CLIENT_RETRIES"] = "3" });
+            var client = Start(_b, "GreeterClient", "--name Ada --count 20", new(strict) { ["MICRO_CLIENT_RETRIES"] = "6", ["MICRO_CLIENT_BACKOFF"] = "150ms" });
             var output = await client.StandardOutput.ReadToEndAsync(cancel.Token);
             var errors = await client.StandardError.ReadToEndAsync(cancel.Token);
             await client.WaitForExitAsync(cancel.Token);
@@ -181,6 +183,6 @@ public sealed class MdnsHijackTests : IDisposable
         _a.Dispose();
         _b.Dispose();
         if (Directory.Exists(_ca)) Directory.Delete(_ca, recursive: true);
-        _stop.Dispose();
+        // _stop is not disposed: impostor connections still winding down may hold its token.
     }
 }

@@ -15,7 +15,7 @@ namespace Micro.Auth.Jwt;
 /// The default <see cref="IAuth"/>: ES256 JWTs with a key id, accounts, rules and signing keys in the
 /// Micro store (a PostgreSQL or Redis store shares them between nodes). Validation pins the algorithm,
 /// issuer, audience and token type, allows at most 30 s of clock skew, requires <c>exp</c>, and finds
-/// keys only by <c>kid</c> in the local key set. Validated access tokens are cached by hash until they
+/// keys only by <c>kid</c> in the local key set. Validated access tokens are cached until they
 /// expire; rules are compiled into a <see cref="RuleSet"/>. Rules and keys are re-read every
 /// <see cref="AuthOptions.RefreshInterval"/>.
 /// </summary>
@@ -290,8 +290,9 @@ public sealed partial class JwtAuth : IAuth
     {
         var descriptor = new SecurityTokenDescriptor
         {
+            // Every call carries the token (HTTP/2 clients here do not index request headers), so it is
+            // kept small: no iat or jti, which nothing checks.
             Issuer = _options.Issuer,
-            IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
             Expires = expires.UtcDateTime,
             TokenType = type,
@@ -300,9 +301,9 @@ public sealed partial class JwtAuth : IAuth
             {
                 [JwtRegisteredClaimNames.Sub] = account.Id,
                 ["scope"] = string.Join(' ', account.Scopes),
-                ["acct"] = account.Type,
             },
         };
+        if (account.Type != Account.UserType) descriptor.Claims["acct"] = account.Type;
         foreach (var audience in audiences) descriptor.Audiences.Add(audience);
         return _handler.CreateToken(descriptor);
     }
@@ -312,19 +313,18 @@ public sealed partial class JwtAuth : IAuth
         ArgumentNullException.ThrowIfNull(accessToken);
         ArgumentException.ThrowIfNullOrEmpty(audience);
         if (accessToken.Length > _options.MaxTokenSize) throw Rejected(audience, "oversized");
-        var key = TokenCache.Key(accessToken, audience);
-        if (_cache.TryGet(key, out var cached)) return ValueTask.FromResult(cached);
-        return ValidateAsync(accessToken, audience, key, cancellationToken);
+        if (_cache.TryGet(accessToken, audience, out var cached)) return ValueTask.FromResult(cached);
+        return ValidateAsync(accessToken, audience, cancellationToken);
     }
 
     /// <summary>The hot path: a token validated before and not yet expired, looked up without copying it out of the header.</summary>
     internal bool TryGetCached(ReadOnlySpan<char> token, string audience, out Account account)
     {
         account = null!;
-        return token.Length <= _options.MaxTokenSize && _cache.TryGet(TokenCache.Key(token, audience), out account);
+        return token.Length <= _options.MaxTokenSize && _cache.TryGet(token, audience, out account);
     }
 
-    private async ValueTask<Account> ValidateAsync(string token, string audience, UInt128 cacheKey, CancellationToken cancellationToken)
+    private async ValueTask<Account> ValidateAsync(string token, string audience, CancellationToken cancellationToken)
     {
         await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
         var parameters = AccessParameters(audience);
@@ -343,7 +343,7 @@ public sealed partial class JwtAuth : IAuth
             Type = jwt.TryGetPayloadValue<string>("acct", out var type) ? type : Account.UserType,
             Scopes = jwt.TryGetPayloadValue<string>("scope", out var scope) && scope.Length > 0 ? scope.Split(' ') : [],
         };
-        _cache.Add(cacheKey, account, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
+        _cache.Add(token, audience, account, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
         return account;
     }
 

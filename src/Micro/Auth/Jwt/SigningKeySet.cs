@@ -66,7 +66,7 @@ internal sealed class SigningKeySet
         var p = ecdsa.ExportParameters(includePrivateParameters: true);
         return new KeyRecord
         {
-            Kid = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(12)),
+            Kid = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(9)), // 72 random bits: unique among a handful of live keys
             Created = now,
             SignUntil = now + signFor,
             ValidUntil = now + signFor + validAfterSigning,

@@ -1,65 +1,62 @@
-using System.Buffers;
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
-using System.Text;
 
 namespace Micro.Auth.Jwt;
 
 /// <summary>
-/// Access tokens that passed validation, by the SHA-256 of (audience, token), until they expire, so a
-/// caller reusing its token pays one hash and one lookup instead of an ECDSA verification. The token
-/// itself is not kept. Cleared whenever the key set changes (a removed key's tokens stop at once).
+/// Access tokens that passed validation, per audience, until they expire, so a caller reusing its token
+/// pays one hash-table lookup instead of an ECDSA verification. The table is keyed by the token text
+/// (randomized string hashing, then a full ordinal comparison: a token that differs in one character
+/// never hits). A SHA-256 per call, through OpenSSL, measured 2.5 µs here, more than the rest of the
+/// check. Cleared whenever the key set changes (a removed key's tokens stop at once).
 /// </summary>
 internal sealed class TokenCache(int capacity, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<UInt128, Entry> _entries = new();
+    // Audiences are the services of this process (one, usually); the cap bounds callers naming others.
+    private const int MaxAudiences = 256;
+
+    private readonly ConcurrentDictionary<string, Audience> _audiences = new(StringComparer.Ordinal);
+    private int _count;
 
     private sealed record Entry(Account Account, long ExpiresTicks);
 
-    public int Count => _entries.Count;
-
-    public static UInt128 Key(ReadOnlySpan<char> token, string audience)
+    private sealed class Audience
     {
-        var length = Encoding.UTF8.GetMaxByteCount(token.Length + audience.Length + 1);
-        byte[]? rented = null;
-        var buffer = length <= 4096 ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length));
-        try
-        {
-            var written = Encoding.UTF8.GetBytes(audience, buffer);
-            buffer[written++] = 0;
-            written += Encoding.UTF8.GetBytes(token, buffer[written..]);
-            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(buffer[..written], hash);
-            return MemoryMarshal.Read<UInt128>(hash);
-        }
-        finally
-        {
-            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
-        }
+        public readonly ConcurrentDictionary<string, Entry> Tokens = new(StringComparer.Ordinal);
+        public readonly ConcurrentDictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> BySpan;
+
+        public Audience() => BySpan = Tokens.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
-    public bool TryGet(UInt128 key, out Account account)
+    public int Count => Volatile.Read(ref _count);
+
+    public bool TryGet(ReadOnlySpan<char> token, string audience, out Account account)
     {
-        if (_entries.TryGetValue(key, out var entry))
-        {
-            if (entry.ExpiresTicks > time.GetUtcNow().UtcTicks)
-            {
-                account = entry.Account;
-                return true;
-            }
-            _entries.TryRemove(key, out _);
-        }
         account = null!;
+        if (!_audiences.TryGetValue(audience, out var cache) || !cache.BySpan.TryGetValue(token, out var entry)) return false;
+        if (entry.ExpiresTicks > time.GetUtcNow().UtcTicks)
+        {
+            account = entry.Account;
+            return true;
+        }
+        if (cache.BySpan.TryRemove(token, out _, out _)) Interlocked.Decrement(ref _count);
         return false;
     }
 
-    public void Add(UInt128 key, Account account, DateTimeOffset expires)
+    public void Add(string token, string audience, Account account, DateTimeOffset expires)
     {
-        // A full cache is dropped whole: simpler than LRU and the cost is one verification per live caller.
-        if (_entries.Count >= capacity) _entries.Clear();
-        _entries[key] = new Entry(account, expires.UtcTicks);
+        // A full cache is dropped whole: simpler than LRU, and the cost is one verification per live caller.
+        if (Count >= capacity) Clear();
+        if (!_audiences.TryGetValue(audience, out var cache))
+        {
+            if (_audiences.Count >= MaxAudiences) return;
+            cache = _audiences.GetOrAdd(audience, _ => new Audience());
+        }
+        if (cache.Tokens.TryAdd(token, new Entry(account, expires.UtcTicks))) Interlocked.Increment(ref _count);
     }
 
-    public void Clear() => _entries.Clear();
+    public void Clear()
+    {
+        _audiences.Clear();
+        Volatile.Write(ref _count, 0);
+    }
 }

@@ -1,0 +1,77 @@
+using Micro.Cli.Calls;
+using Micro.Client;
+using Micro.Codec;
+using Micro.Config;
+using Micro.Etcd;
+using Micro.Postgres;
+using Micro.Redis;
+using Micro.Registry;
+using Micro.Store;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Micro.Cli.Hosting;
+
+/// <summary>
+/// The Micro pieces a command uses, chosen by the same settings as a service's (MICRO_REGISTRY, MICRO_STORE, ...,
+/// appsettings.json in the working directory, <c>Micro:*</c> keys), built on first use so that <c>micro new</c> or
+/// <c>micro store</c> never opens an mDNS socket.
+/// </summary>
+public sealed class CliServices : IAsyncDisposable
+{
+    private readonly Lazy<ServiceProvider> _provider;
+
+    /// <summary>Services over <paramref name="configuration"/>; <paramref name="verbose"/> logs at Debug instead of Warning.</summary>
+    public CliServices(IConfiguration configuration, bool verbose)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        Configuration = configuration;
+        _provider = new Lazy<ServiceProvider>(() => Build(configuration, verbose));
+    }
+
+    /// <summary>The merged configuration the command runs with.</summary>
+    public IConfiguration Configuration { get; }
+
+    /// <summary>The DI container, for pieces without a property here.</summary>
+    public IServiceProvider Provider => _provider.Value;
+
+    /// <summary>The registry chosen by MICRO_REGISTRY (mdns by default).</summary>
+    public IRegistry Registry => Provider.GetRequiredService<IRegistry>();
+
+    /// <summary>The normal Micro client (discovery, selection, retries, deadlines, middleware).</summary>
+    public IMicroClient Client => Provider.GetRequiredService<IMicroClient>();
+
+    /// <summary>The store chosen by MICRO_STORE (memory by default).</summary>
+    public IStore Store => Provider.GetRequiredService<IStore>();
+
+    /// <summary>The configuration as a service sees it.</summary>
+    public IMicroConfig Config => Provider.GetRequiredService<IMicroConfig>();
+
+    /// <summary>Logging that writes to stderr only (stdout carries results and the MCP protocol).</summary>
+    public ILoggerFactory Logging => Provider.GetRequiredService<ILoggerFactory>();
+
+    private static ServiceProvider Build(IConfiguration configuration, bool verbose)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(configuration);
+        services.AddLogging(logging => logging
+            .AddSimpleConsole(o => o.SingleLine = true)
+            .AddFilter(level => level >= (verbose ? LogLevel.Debug : LogLevel.Error))); // a CLI reports its own one-line errors
+        services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        // Raw JSON (and raw protobuf) calls: the tool has no service types, the bytes pass through.
+        services.AddSingleton<ICodec>(new PassThroughCodec(new JsonCodec()));
+        services.AddSingleton<ICodec>(new PassThroughCodec(new ProtobufCodec()));
+        services.AddMicroEtcd();
+        services.AddMicroRedis();
+        services.AddMicroPostgres();
+        services.AddMicro();
+        return services.BuildServiceProvider();
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        if (_provider.IsValueCreated) await _provider.Value.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,57 @@
+using Micro.Cli.Tests.Infrastructure;
+
+namespace Micro.Cli.Tests.Dashboard;
+
+/// <summary>
+/// The dashboard in a real headless chromium (Debian's, driven by playwright-core): it lists the greeter and its two nodes,
+/// its form calls Greeter.Hello with Ada and shows Hello Ada, a malformed request shows an error, health turns green, and a
+/// node that stops disappears without a reload. Screenshots go to tests/Micro.Cli.Tests/artifacts/.
+/// </summary>
+public sealed class DashboardBrowserTests : IAsyncLifetime
+{
+    private readonly TestNetwork _network = new();
+
+    public Task InitializeAsync() => _network.InitializeAsync();
+
+    public Task DisposeAsync() => _network.DisposeAsync();
+
+    [Fact]
+    public async Task Dashboard_ListsCallsAndFollowsTheRegistry()
+    {
+        _network.StartDotnet(Paths.Greeter);
+        var second = _network.StartDotnet(Paths.Greeter);
+        await _network.WaitForNodesAsync("greeter", 2);
+
+        var dashboard = _network.StartDotnet(Paths.Cli, "dashboard", "--address", "127.0.0.1:0");
+        var line = await dashboard.WaitForLineAsync(l => l.StartsWith("dashboard: http://", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        var url = line.Split(' ')[1];
+
+        await using var browser = NodeScript.Start(_network, "dashboard.mjs", url, Paths.Artifacts);
+        var listed = await browser.StepAsync("listed", TimeSpan.FromSeconds(90));
+        Assert.Contains("greeter", listed.GetProperty("services").EnumerateArray().Select(s => s.GetString()));
+        Assert.Equal(2, listed.GetProperty("nodes").GetArrayLength());
+
+        var called = await browser.StepAsync("called");
+        Assert.Contains("Hello Ada", called.GetProperty("result").GetString(), StringComparison.Ordinal);
+        Assert.False(called.GetProperty("error").GetBoolean());
+
+        var malformed = await browser.StepAsync("malformed");
+        Assert.Contains("malformed JSON", malformed.GetProperty("result").GetString(), StringComparison.Ordinal);
+
+        var healthy = await browser.StepAsync("healthy");
+        Assert.All(healthy.GetProperty("badges").EnumerateArray(), b => Assert.Equal("reachable", b.GetString()));
+
+        var stop = await browser.StepAsync("stop-one");
+        Assert.Equal(0, await second.TerminateAsync(TimeSpan.FromSeconds(30)));
+        await browser.ContinueAsync();
+        var dropped = await browser.StepAsync("dropped");
+        Assert.True(dropped.GetProperty("notReloaded").GetBoolean());
+        var remaining = Assert.Single(dropped.GetProperty("remaining").EnumerateArray()).GetString();
+        Assert.NotEqual(stop.GetProperty("node").GetString(), remaining);
+
+        var done = await browser.StepAsync("done");
+        Assert.Equal(0, done.GetProperty("pageErrors").GetArrayLength());
+        Assert.Equal(0, await browser.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(File.Exists(Path.Combine(Paths.Artifacts, "dashboard.png")));
+    }
+}
