@@ -1,7 +1,7 @@
 // Unary calls through Micro (client -> server, both via the framework) against raw grpc-dotnet
 // (protoc-generated client and server), same payload, same process layout (server and client in this
 // process, loopback h2c), same concurrency, in one run; then the slow-node comparison of the selectors.
-//   bench/run.sh rpc [--seconds 3] [--payload 64] [--rounds 5] [--raw-deadline] [--selector random|p2c]
+//   bench/run.sh rpc [--seconds 3] [--payload 64] [--rounds 5] [--raw-deadline] [--selector p2c|random]
 // Warm-up runs both sides until their throughput is stable (tiered JIT settles; run.sh also sets
 // DOTNET_TC_CallCountingDelayMs=0), then rounds alternate the order of raw and Micro; each round gives a
 // micro/raw ratio and the median of those ratios is reported. Micro always sends a deadline (its default
@@ -27,7 +27,7 @@ using Microsoft.Extensions.Logging;
 var seconds = Arg("--seconds", 3);
 var payloadBytes = Arg("--payload", 64);
 var rounds = Arg("--rounds", 5);
-var selectorName = ArgString("--selector", "random");
+var selectorName = ArgString("--selector", "p2c"); // the framework's default
 var payload = new Payload { Data = ByteString.CopyFrom(new byte[payloadBytes]) };
 ISelector NewSelector(string name) => name == "p2c" ? new PowerOfTwoChoicesSelector() : new RandomSelector();
 

@@ -20,7 +20,7 @@ public static class MicroServiceCollectionExtensions
 {
     /// <summary>
     /// Micro's core services with their defaults: codecs, registry (MICRO_REGISTRY: mdns (default) | memory | a plug-in),
-    /// selector (MICRO_SELECTOR: random | roundrobin) and the client. Everything is TryAdd: a registration
+    /// selector (MICRO_SELECTOR: p2c (default) | random | roundrobin) and the client. Everything is TryAdd: a registration
     /// made by the app itself wins.
     /// </summary>
     public static IServiceCollection AddMicro(this IServiceCollection services)
@@ -41,7 +41,8 @@ public static class MicroServiceCollectionExtensions
         services.AddPlugin<ISelector>("random", _ => new RandomSelector());
         services.AddPlugin<ISelector>("roundrobin", _ => new RoundRobinSelector());
         services.AddPlugin<ISelector>("p2c", sp => new PowerOfTwoChoicesSelector(sp.GetRequiredService<TimeProvider>()));
-        services.AddSelectedPlugin<ISelector>("selector", defaultName: "random");
+        // p2c by default: with nodes of unequal speed it sends a slow one a small share of calls (random: a third); see README "Selectors".
+        services.AddSelectedPlugin<ISelector>("selector", defaultName: "p2c");
 
         services.AddMicroStore();
         services.AddMicroSync();

@@ -12,6 +12,7 @@ public sealed record Account
     /// <summary>Account type of users.</summary>
     public const string UserType = "user";
 
+    /// <summary>The account's name, unique in the store (a service account is named after its service).</summary>
     public required string Id { get; init; }
 
     /// <summary><see cref="ServiceType"/>, <see cref="UserType"/> or an application's own.</summary>
@@ -20,6 +21,7 @@ public sealed record Account
     /// <summary>What the account may do, as rules name it (e.g. "orders.write").</summary>
     public IReadOnlyList<string> Scopes { get; init; } = [];
 
+    /// <summary>Free-form key/values kept with the account (not carried in tokens).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 
     /// <summary>The credential to exchange for tokens; only on a freshly generated account.</summary>

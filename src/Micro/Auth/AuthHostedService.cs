@@ -1,5 +1,6 @@
 using Micro.Auth.Jwt;
 using Micro.Store;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,8 +11,7 @@ namespace Micro.Auth;
 /// At start: with auth off, one warning saying so; with auth on, loads rules and keys and signs the
 /// service in (its own account), then renews its tokens in the background before they expire.
 /// </summary>
-internal sealed partial class AuthHostedService(
-    IOptions<AuthOptions> options, IAuth auth, ServiceCredentials credentials, IStore store, TimeProvider time, ILogger<AuthHostedService> logger)
+internal sealed partial class AuthHostedService(IOptions<AuthOptions> options, IServiceProvider services, TimeProvider time, ILogger<AuthHostedService> logger)
     : IHostedService, IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
@@ -25,7 +25,10 @@ internal sealed partial class AuthHostedService(
             Log.AuthOff(logger, o.Plugin ?? "unset");
             return;
         }
-        if (store is MemoryStore) Log.MemoryStore(logger);
+        // Resolved only when auth is on: a service with auth off never opens the store for it.
+        var auth = services.GetRequiredService<IAuth>();
+        var credentials = services.GetRequiredService<ServiceCredentials>();
+        if (services.GetRequiredService<IStore>() is MemoryStore) Log.MemoryStore(logger);
         try
         {
             if (auth is JwtAuth jwt) await jwt.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -37,10 +40,10 @@ internal sealed partial class AuthHostedService(
             // and calls fail with 401 until then.
             Log.SignInFailed(logger, credentials.AccountId, e.GetType().Name, e.Message);
         }
-        _renewal = RenewAsync(o, _stop.Token);
+        _renewal = RenewAsync(o, credentials, _stop.Token);
     }
 
-    private async Task RenewAsync(AuthOptions o, CancellationToken cancellationToken)
+    private async Task RenewAsync(AuthOptions o, ServiceCredentials credentials, CancellationToken cancellationToken)
     {
         // Tokens are renewed at two-thirds of their life; ticking at a sixth leaves room for a failed attempt.
         var tick = TimeSpan.FromTicks(Math.Clamp(o.AccessTokenLifetime.Ticks / 6, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));

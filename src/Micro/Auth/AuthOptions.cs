@@ -44,7 +44,7 @@ public sealed class AuthOptions : IPluginOptions
     public int MaxTokenSize { get; set; } = 8192;
 
     /// <summary>Validated tokens kept in the cache at most.</summary>
-    public int TokenCacheSize { get; set; } = 100_000;
+    public int TokenCacheSize { get; set; } = 10_000;
 
     /// <summary>The store database holding the auth tables; shared by every service (MICRO_AUTH_DATABASE).</summary>
     public string Database { get; set; } = "micro";

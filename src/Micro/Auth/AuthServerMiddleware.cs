@@ -14,6 +14,7 @@ namespace Micro.Auth;
 /// </summary>
 public sealed partial class AuthServerMiddleware(IAuth auth, AuthOptions options, ILogger<AuthServerMiddleware> logger) : IServerMiddleware
 {
+    /// <summary>Authenticates the caller, applies the rules to the endpoint, then runs the rest of the pipeline.</summary>
     public ValueTask<object?> InvokeAsync(ServerCall call, ServerCallHandler next)
     {
         ArgumentNullException.ThrowIfNull(call);

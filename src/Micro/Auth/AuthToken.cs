@@ -9,6 +9,7 @@ public sealed record AuthToken
     /// <summary>Sent as <c>authorization: Bearer ...</c>.</summary>
     public required string AccessToken { get; init; }
 
+    /// <summary>Exchanged for new tokens with <see cref="TokenRequest.FromRefreshToken"/>; never accepted as an access token.</summary>
     public required string RefreshToken { get; init; }
 
     /// <summary>When the access token expires.</summary>

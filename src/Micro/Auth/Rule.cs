@@ -16,12 +16,16 @@ public sealed record Rule
     /// <summary>Unique id; granting a rule with an existing id replaces it.</summary>
     public required string Id { get; init; }
 
+    /// <summary>Who the rule applies to: <see cref="PublicScope"/>, <see cref="AnyAccountScope"/> or a scope name.</summary>
     public string Scope { get; init; } = AnyAccountScope;
 
+    /// <summary>What the rule covers; fields may be <c>*</c>, the endpoint <c>Prefix.*</c>.</summary>
     public required Resource Resource { get; init; }
 
+    /// <summary>Grant or deny.</summary>
     public Access Access { get; init; } = Access.Granted;
 
+    /// <summary>Higher first; at equal priority a deny beats a grant.</summary>
     public int Priority { get; init; }
 
     public override string ToString() =>

@@ -20,6 +20,7 @@ public sealed class RuleSet
     /// <summary>No rules: everything is denied.</summary>
     public static readonly RuleSet Empty = new([]);
 
+    /// <summary>Compiles <paramref name="rules"/> (a later rule with an id already seen is ignored).</summary>
     public RuleSet(IEnumerable<Rule> rules)
     {
         ArgumentNullException.ThrowIfNull(rules);

@@ -28,6 +28,7 @@ public sealed partial class ServiceCredentials(IAuth auth, AuthOptions options, 
     /// <summary>When the identity's refresh token expires (null before the first sign-in).</summary>
     public DateTimeOffset? IdentityExpiry => _identity?.RefreshExpiry;
 
+    /// <summary><c>Bearer</c> plus this service's access token for <paramref name="service"/>; waits only for the first token per callee.</summary>
     public ValueTask<string?> GetAuthorizationAsync(string service, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(service);

@@ -6,10 +6,13 @@ namespace Micro.Auth;
 /// </summary>
 public sealed record TokenRequest
 {
+    /// <summary>The account id, with <see cref="Secret"/>.</summary>
     public string? Id { get; init; }
 
+    /// <summary>The account secret from <see cref="IAuth.GenerateAsync"/>.</summary>
     public string? Secret { get; init; }
 
+    /// <summary>A refresh token, instead of credentials.</summary>
     public string? RefreshToken { get; init; }
 
     /// <summary>The services that will accept the access token (JWT <c>aud</c>).</summary>

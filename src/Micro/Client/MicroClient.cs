@@ -41,10 +41,10 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         _options = options ?? new ClientOptions();
         var problems = _options.Validate().ToList();
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems), nameof(options));
-        _selector = selector ?? new RandomSelector();
+        _time = time ?? TimeProvider.System;
+        _selector = selector ?? new PowerOfTwoChoicesSelector(_time);
         _codecs = codecs ?? new CodecRegistry();
         _middleware = middleware?.ToArray() ?? [];
-        _time = time ?? TimeProvider.System;
         Health = new NodeHealth(_time) { Quarantine = _options.Quarantine };
         _cache = new RegistryCache(registry, _options.CacheTtl, _time);
         _channels = new ChannelPool(_options, _time, security);
@@ -103,7 +103,8 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     {
         var (requestCodec, responseCodec) = CodecsFor<TRequest, TResponse>(options);
         var method = MethodCache<TRequest, TResponse>.Get(service, endpoint, requestCodec, responseCodec, MethodType.Unary);
-        var deadline = _time.GetUtcNow().UtcDateTime + (options.Timeout ?? _options.Timeout);
+        var callStart = _time.GetUtcNow().UtcDateTime;
+        var deadline = callStart + (options.Timeout ?? _options.Timeout);
         var inherited = false;
         var linked = Inherit(options, ref deadline, ref inherited, ref cancellationToken);
         try
@@ -119,7 +120,9 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 var attemptDeadline = attempt < retries && idempotent ? AttemptDeadline(deadline) : deadline;
                 var channel = _channels.Get(service, node);
                 var started = Stopwatch.GetTimestamp();
-                channel.Enter();
+                // Only a call that may outlast the idle sweep needs to hold the channel open (streams always do).
+                var hold = attemptDeadline - callStart >= ChannelPool.IdleTimeout;
+                if (hold) channel.Enter();
                 AttemptFailure failure;
                 RpcException rpc;
                 try
@@ -142,7 +145,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 }
                 finally
                 {
-                    channel.Exit();
+                    if (hold) channel.Exit();
                 }
 
                 if (failure == AttemptFailure.Cancelled) cancellationToken.ThrowIfCancellationRequested();

@@ -83,23 +83,20 @@ public sealed class PowerOfTwoChoicesSelector(TimeProvider? time = null) : ISele
             return (ewma + 1) * (inFlight + 1);
         }
 
+        // Unlocked on purpose: a statistic, and every call of a busy service reports to the same node. Two reports that
+        // race lose one sample; a lock would make 64 callers on two cores queue for it.
         public void Observe(double microseconds, double alpha, long now)
         {
-            lock (this)
-            {
-                // The first reply sets the average; later ones move it by alpha.
-                _ewmaMicroseconds = _ewmaMicroseconds == 0 ? microseconds : _ewmaMicroseconds + alpha * (microseconds - _ewmaMicroseconds);
-                _stamp = now;
-            }
+            var old = Volatile.Read(ref _ewmaMicroseconds);
+            // The first reply sets the average; later ones move it by alpha.
+            Volatile.Write(ref _ewmaMicroseconds, old == 0 ? microseconds : old + alpha * (microseconds - old));
+            Volatile.Write(ref _stamp, now);
         }
 
         public void Penalize(double microseconds, long now)
         {
-            lock (this)
-            {
-                _ewmaMicroseconds = Math.Max(_ewmaMicroseconds, microseconds);
-                _stamp = now;
-            }
+            Volatile.Write(ref _ewmaMicroseconds, Math.Max(Volatile.Read(ref _ewmaMicroseconds), microseconds));
+            Volatile.Write(ref _stamp, now);
         }
     }
 }

@@ -25,7 +25,7 @@ public class PluginSelectionTests
         using var section = Build(new() { ["Micro:Selector"] = "RoundRobin" });
         Assert.IsType<RoundRobinSelector>(section.GetRequiredService<ISelector>());
         using var fallback = Build(new());
-        Assert.IsType<RandomSelector>(fallback.GetRequiredService<ISelector>());
+        Assert.IsType<PowerOfTwoChoicesSelector>(fallback.GetRequiredService<ISelector>());
     }
 
     [Fact]

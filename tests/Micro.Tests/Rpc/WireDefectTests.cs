@@ -10,6 +10,7 @@ using Micro.Middleware;
 using Micro.Server;
 using Micro.Tests.Protos;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Micro.Tests.Rpc;
@@ -38,7 +39,12 @@ public class WireDefectTests
     public async Task A_message_flagged_gzip_that_is_not_gzip_is_internal_and_malformed_not_unknown()
     {
         await using var cluster = new TestCluster();
-        var node = await cluster.StartNodeAsync("zip", b => b.Handle<Ping, Pong>("Zip.Echo", (req, ctx) => new Pong { Seq = req.Seq }));
+        var errors = new ErrorLog();
+        var node = await cluster.StartNodeAsync("zip", b =>
+        {
+            b.Logging.AddProvider(errors);
+            b.Handle<Ping, Pong>("Zip.Echo", (req, ctx) => new Pong { Seq = req.Seq });
+        });
         using var http = Http2();
         var garbage = "definitely not gzip"u8.ToArray();
         var frame = new byte[5 + garbage.Length];
@@ -56,6 +62,21 @@ public class WireDefectTests
         Assert.Equal("13", status); // INTERNAL, as the gRPC spec asks for a message that does not decompress
         var micro = response.TrailingHeaders.TryGetValues("micro-error", out var m) ? m.Single() : response.Headers.GetValues("micro-error").Single();
         Assert.Contains(ErrorCodes.MalformedPayload, micro);
+        Assert.Empty(errors.Entries); // the caller's fault: no error-level log, no stack trace
+    }
+
+    /// <summary>Collects error-level log entries.</summary>
+    private sealed class ErrorLog : ILoggerProvider, ILogger
+    {
+        public readonly System.Collections.Concurrent.ConcurrentQueue<string> Entries = new();
+        public ILogger CreateLogger(string categoryName) => this;
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel)) Entries.Enqueue(formatter(state, exception));
+        }
+        public void Dispose() { }
     }
 
     [Fact]

@@ -50,6 +50,7 @@ public sealed partial class JwtAuth : IAuth
     private Task? _loaded;
     private Task? _refreshLoop;
 
+    /// <summary>Auth over <paramref name="store"/> (shared by every node that should trust each other); nothing is read until first use or <see cref="StartAsync"/>.</summary>
     public JwtAuth(IStore store, AuthOptions? options = null, TimeProvider? time = null, ILogger<JwtAuth>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -63,6 +64,7 @@ public sealed partial class JwtAuth : IAuth
         _refreshParameters = Parameters(_options.Issuer, RefreshTokenType);
     }
 
+    /// <inheritdoc />
     public string Name => "jwt";
 
     /// <summary>Validated access tokens currently cached.</summary>
@@ -186,6 +188,7 @@ public sealed partial class JwtAuth : IAuth
         }
     }
 
+    /// <inheritdoc />
     public async ValueTask<Account> GenerateAsync(string id, string type, IReadOnlyList<string>? scopes = null,
         IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default)
     {
@@ -203,6 +206,7 @@ public sealed partial class JwtAuth : IAuth
         return record.ToAccount() with { Secret = secret };
     }
 
+    /// <inheritdoc />
     public ValueTask DeleteAccountAsync(string id, CancellationToken cancellationToken = default)
     {
         CheckId(id, "account id");
@@ -235,6 +239,7 @@ public sealed partial class JwtAuth : IAuth
         return Issue(account.ToAccount(), [service], null);
     }
 
+    /// <inheritdoc />
     public async ValueTask<AuthToken> TokenAsync(TokenRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -308,6 +313,7 @@ public sealed partial class JwtAuth : IAuth
         return _handler.CreateToken(descriptor);
     }
 
+    /// <inheritdoc />
     public ValueTask<Account> InspectAsync(string accessToken, string audience, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(accessToken);
@@ -397,6 +403,7 @@ public sealed partial class JwtAuth : IAuth
         return true;
     }
 
+    /// <inheritdoc />
     public async ValueTask GrantAsync(Rule rule, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rule);
@@ -410,6 +417,7 @@ public sealed partial class JwtAuth : IAuth
         await ReloadAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
     public async ValueTask RevokeAsync(string ruleId, CancellationToken cancellationToken = default)
     {
         CheckId(ruleId, "rule id");
@@ -418,6 +426,7 @@ public sealed partial class JwtAuth : IAuth
         await ReloadAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
     public async ValueTask<IReadOnlyList<Rule>> ListRulesAsync(CancellationToken cancellationToken = default)
     {
         await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
@@ -516,6 +525,7 @@ public sealed partial class JwtAuth : IAuth
         _ => e.GetType().Name,
     };
 
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         if (_stop.IsCancellationRequested) return;
