@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pkgs=(etcd-server etcd-client redis-server postgresql nats-server avahi-daemon avahi-utils dbus iproute2 nghttp2-client curl
-  chromium nodejs)   # chromium + node: the micro dashboard's browser test and the MCP test's independent client
+  chromium nodejs)   # chromium + node: the micro dashboard's browser test, the MCP test's and the grpc-js health/reflection clients
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -16,3 +16,5 @@ command -v npm >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractiv
 # playwright-core (drives the system chromium, downloads no browser) and the MCP TypeScript SDK, pinned by the lock file.
 npm ci --prefix tests/Micro.Cli.Tests/js --no-audit --no-fund --loglevel=error >/dev/null
 dotnet restore Micro.slnx
+# Independent gRPC clients (grpc-js) the health and reflection tests drive, pinned by tests/interop/package-lock.json.
+[ -d tests/interop/node_modules/@grpc/grpc-js ] || (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)

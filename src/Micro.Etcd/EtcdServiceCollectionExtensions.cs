@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Micro.Etcd;
 
+/// <summary>Wires the etcd plug-ins (registry, sync, config source) into a service.</summary>
 public static class EtcdServiceCollectionExtensions
 {
     /// <summary>

@@ -9,6 +9,7 @@ using Micro.Registry.Mdns;
 using Micro.Selector;
 using Micro.Store;
 using Micro.Sync;
+using Micro.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -16,6 +17,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Micro;
 
+/// <summary>Registers Micro's core pieces (codecs, registry, selector, client) and their settings.</summary>
 public static class MicroServiceCollectionExtensions
 {
     /// <summary>
@@ -51,10 +53,13 @@ public static class MicroServiceCollectionExtensions
 
         services.AddMicroAuth();
         services.AddMicroClient();
+        services.AddMicroTelemetry();
         services.TryAddSingleton(sp => new MicroClient(
             sp.GetRequiredService<IRegistry>(), sp.GetRequiredService<ISelector>(), sp.GetRequiredService<CodecRegistry>(),
-            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClientOptions>>().Value, sp.GetServices<IClientMiddleware>(), sp.GetRequiredService<TimeProvider>(),
-            AuthServiceCollectionExtensions.CallCredentials(sp), sp.GetService<Identity.TransportSecurity>()));
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClientOptions>>().Value,
+            sp.GetServices<IClientMiddleware>().Where(m => m is not Telemetry.PassThroughClientMiddleware), sp.GetRequiredService<TimeProvider>(),
+            AuthServiceCollectionExtensions.CallCredentials(sp), sp.GetService<Identity.TransportSecurity>())
+        { Telemetry = sp.GetRequiredService<Telemetry.ClientTelemetry>() });
         services.TryAddSingleton<IMicroClient>(sp => sp.GetRequiredService<MicroClient>());
         return services;
     }

@@ -55,6 +55,20 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     /// <summary>Where services are looked up.</summary>
     public IRegistry Registry { get; }
 
+    /// <summary>Attempt spans, retry/quarantine metrics and log events (a client built by hand traces attempts only).</summary>
+    internal Telemetry.ClientTelemetry Telemetry
+    {
+        get => _telemetry;
+        init
+        {
+            _telemetry = value;
+            _cache.Changed = value.RegistryChanged;
+            value.ObserveNodes(_cache.NodeCounts);
+        }
+    }
+
+    private readonly Telemetry.ClientTelemetry _telemetry = Micro.Telemetry.ClientTelemetry.Untracked;
+
     /// <summary>The selector that picks nodes.</summary>
     public ISelector Selector => _selector;
 
@@ -120,6 +134,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 var attemptDeadline = attempt < retries && idempotent ? AttemptDeadline(deadline) : deadline;
                 var channel = _channels.Get(service, node);
                 var started = Stopwatch.GetTimestamp();
+                var span = _telemetry.StartAttempt(service, endpoint, node, attempt); // telemetry: the attempt's span
                 // Only a call that may outlast the idle sweep needs to hold the channel open (streams always do).
                 var hold = attemptDeadline - callStart >= ChannelPool.IdleTimeout;
                 if (hold) channel.Enter();
@@ -127,9 +142,11 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 RpcException rpc;
                 try
                 {
-                    using var call = channel.Invoker.AsyncUnaryCall(method, null, new Grpc.Core.CallOptions(headers, attemptDeadline, cancellationToken), request);
+                    using var call = channel.Invoker.AsyncUnaryCall(method, null, new Grpc.Core.CallOptions(
+                        Micro.Telemetry.TraceContext.Inject(span.Propagated, headers), attemptDeadline, cancellationToken), request);
                     var response = await call.ResponseAsync.ConfigureAwait(false);
                     _selector.Report(service, node, CallOutcome.Success, Stopwatch.GetElapsedTime(started));
+                    _telemetry.EndAttempt(span, null);
                     return response;
                 }
                 catch (RpcException e)
@@ -138,22 +155,26 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                     failure = AttemptFailures.Classify(e, cancellationToken);
                     _selector.Report(service, node, Outcome(failure), Stopwatch.GetElapsedTime(started));
                 }
-                catch
+                catch (Exception e)
                 {
                     _selector.Report(service, node, CallOutcome.Abandoned, Stopwatch.GetElapsedTime(started));
+                    _telemetry.EndAttempt(span, e);
                     throw;
                 }
                 finally
                 {
                     if (hold) channel.Exit();
                 }
+                _telemetry.EndAttempt(span, rpc);
 
                 if (failure == AttemptFailure.Cancelled) cancellationToken.ThrowIfCancellationRequested();
                 if (failure is AttemptFailure.NotRun or AttemptFailure.Lost) Health.MarkFailed(node.Address);
                 var error = ErrorFor(rpc, failure, service, endpoint, deadline);
+                if (failure is AttemptFailure.NotRun or AttemptFailure.Lost) _telemetry.Quarantined(service, node, Health.Quarantine, error.Id);
                 var retryable = failure == AttemptFailure.NotRun
                     || (idempotent && failure is AttemptFailure.Lost or AttemptFailure.HandlerUnavailable or AttemptFailure.Undecodable);
                 if (!retryable || attempt >= retries) throw error;
+                _telemetry.Retrying(service, endpoint, attempt, node, error.Id);
                 (tried ??= []).Add(node.Address);
                 var pause = _options.Backoff * (1 << Math.Min(attempt, 10));
                 if (deadline - _time.GetUtcNow().UtcDateTime <= pause) throw error;
@@ -317,6 +338,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
             _selector.Report(c.Service, node, CallOutcome.Abandoned, TimeSpan.Zero);
             var channel = _channels.Get(c.Service, node);
             channel.Enter();
+            headers = Micro.Telemetry.TraceContext.Inject(Activity.Current, headers); // telemetry: the stream's server span joins the trace
             return (channel, method, new Grpc.Core.CallOptions(headers, deadline == DateTime.MaxValue ? null : deadline, cancellationToken), linked);
         }
         catch

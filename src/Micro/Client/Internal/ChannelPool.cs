@@ -51,6 +51,9 @@ internal sealed class ChannelPool(ClientOptions options, TimeProvider time, Tran
                 // clients would (grpc-go servers answer too-frequent pings with GOAWAY).
                 KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+                // Telemetry: the client's attempt span already describes this request and puts its traceparent in the
+                // metadata; no propagator means HttpClient adds no second activity (and no second header) per call.
+                ActivityHeadersPropagator = null,
             }.WithSecurity(security, tlsService),
             MaxReceiveMessageSize = options.MaxMessageSize,
             MaxSendMessageSize = null, // the server enforces its own limit and says so

@@ -31,6 +31,13 @@ internal sealed class RegistryCache(IRegistry registry, TimeSpan ttl, TimeProvid
         return entry;
     }
 
+    /// <summary>Nodes per service the client currently knows (the <c>micro.registry.nodes</c> gauge).</summary>
+    public IEnumerable<KeyValuePair<string, int>> NodeCounts() =>
+        _entries.Select(e => new KeyValuePair<string, int>(e.Key, e.Value.Nodes.Count));
+
+    /// <summary>Told of every registry change the cache acts on (telemetry logs them).</summary>
+    public Action<RegistryEvent>? Changed { get; set; }
+
     /// <summary>Forget what we know about a service (e.g. every node failed).</summary>
     public void Invalidate(string service)
     {
@@ -70,7 +77,10 @@ internal sealed class RegistryCache(IRegistry registry, TimeSpan ttl, TimeProvid
             try
             {
                 await foreach (var change in registry.WatchAsync(null, cancellationToken).ConfigureAwait(false))
+                {
                     Apply(change);
+                    Changed?.Invoke(change);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

@@ -16,7 +16,7 @@ namespace Micro.Hosting.Internal;
 /// </summary>
 internal sealed class RegistrationService(
     IRegistry registry, IServer server, NodeIdentity identity, HandlerTable handlers, ServerState state,
-    TimeProvider time, ILogger<RegistrationService> logger) : IHostedLifecycleService
+    TimeProvider time, ILogger<RegistrationService> logger, Reflection.EndpointSchemas schemas) : IHostedLifecycleService
 {
     private readonly CancellationTokenSource _stop = new();
     private ServiceInfo? _registration;
@@ -37,7 +37,7 @@ internal sealed class RegistrationService(
             Name = identity.Service,
             Version = options.Version,
             Metadata = options.Metadata,
-            Endpoints = handlers.All.Select(h => h.ToEndpointInfo()).ToList(),
+            Endpoints = schemas.Describe(handlers.All), // with request/response schemas for the CLI and dashboard
             Nodes = [identity.Node],
         };
         ServerLog.Listening(logger, identity.Service, identity.Id, address);
@@ -62,6 +62,7 @@ internal sealed class RegistrationService(
         try
         {
             await registry.RegisterAsync(_registration!, new RegisterOptions { Ttl = identity.Options.Ttl }, cancellationToken).ConfigureAwait(false);
+            state.MarkRegistered();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -11,6 +11,19 @@ internal sealed class ServerState
     public bool Draining => _draining;
     public int InFlight => Volatile.Read(ref _inFlight);
 
+    /// <summary>True once the registry has accepted this node (health: not ready before).</summary>
+    public bool Registered { get; private set; }
+
+    /// <summary>Raised when <see cref="Registered"/> or <see cref="Draining"/> changes (health watches it).</summary>
+    public event Action? Changed;
+
+    public void MarkRegistered()
+    {
+        if (Registered) return;
+        Registered = true;
+        Changed?.Invoke();
+    }
+
     /// <summary>Fires when draining begins; handlers see it as <see cref="CallContext.Draining"/>.</summary>
     public CancellationToken DrainingToken => _drainingSignal.Token;
 
@@ -34,6 +47,7 @@ internal sealed class ServerState
         var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _drained = drained;
         _draining = true;
+        Changed?.Invoke();
         // Streams hear about it now, not when the grace period cuts them off.
         await _drainingSignal.CancelAsync().ConfigureAwait(false);
         if (InFlight == 0) return;

@@ -1,0 +1,143 @@
+// Unary Micro calls with tracing off (nobody listens) against tracing on (OpenTelemetry SDK, every call sampled: client
+// call span, attempt span and server span, traceparent propagated; a processor that drops every span, so only the cost
+// of producing them is measured), in one run, alternating rounds. Optionally a third side with metrics on as well.
+//   bench/run.sh tracing [--seconds 5] [--rounds 3] [--payload 64] [--metrics]
+using System.Diagnostics;
+using System.Globalization;
+using Google.Protobuf;
+using Micro;
+using Micro.Bench.Rpc;
+using Micro.OpenTelemetry;
+using Micro.Registry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+var seconds = Arg("--seconds", 5);
+var rounds = Arg("--rounds", 3);
+var payloadBytes = Arg("--payload", 64);
+var withMetrics = args.Contains("--metrics");
+const int InFlight = 64;
+var payload = new Payload { Data = ByteString.CopyFrom(new byte[payloadBytes]) };
+
+var registry = new MemoryRegistry();
+var builder = MicroService.CreateBuilder([], "bench");
+builder.Logging.ClearProviders();
+builder.Services.AddSingleton<IRegistry>(registry);
+builder.Handle<Payload, Payload>("Bench.Echo", (request, context) => request);
+await using var server = builder.Build();
+await server.StartAsync();
+// A client from the container, as services get it: the telemetry middleware is in its pipeline.
+await using var client = MicroService.CreateClient([], services =>
+{
+    services.AddSingleton<IRegistry>(registry);
+    services.AddLogging(l => l.ClearProviders());
+});
+Func<Task> call = () => client.CallAsync<Payload, Payload>("bench", "Bench.Echo", payload);
+
+var sides = new List<(string Name, Func<IDisposable?> Start)>
+{
+    ("plain", () => null),
+    ("traced", () => Sdk.CreateTracerProviderBuilder().SetSampler(new AlwaysOnSampler()).AddMicroInstrumentation().AddProcessor(new DropProcessor()).Build()),
+};
+if (args.Contains("--explain"))
+{
+    // Where the cost goes: a bare System.Diagnostics listener (no SDK), recording or only propagating.
+    sides.Add(("listener", () => Listen(ActivitySamplingResult.AllDataAndRecorded)));
+    sides.Add(("propagate-only", () => Listen(ActivitySamplingResult.PropagationData)));
+}
+if (withMetrics)
+    sides.Add(("traced+metrics", () => new Both(
+        Sdk.CreateTracerProviderBuilder().SetSampler(new AlwaysOnSampler()).AddMicroInstrumentation().AddProcessor(new DropProcessor()).Build(),
+        Sdk.CreateMeterProviderBuilder().AddMicroInstrumentation().Build())));
+
+Console.WriteLine($"# tracing benchmark: {Environment.ProcessorCount} cores, {payloadBytes}-byte payload, {InFlight} in flight, {seconds}s per measurement, {rounds} rounds (median), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+// Warm-up past JIT tiering on every path (DOTNET_TC_CallCountingDelayMs=0 is set by run.sh).
+foreach (var (_, start) in sides)
+    using (start()) await Measure(call, InFlight, TimeSpan.FromSeconds(3));
+var results = sides.ToDictionary(s => s.Name, _ => new List<Result>());
+Console.WriteLine($"{"side",-15} {"req/s",10} {"p50 us",8} {"p99 us",8} {"cpu us/call",12}");
+for (var round = 0; round < rounds; round++)
+{
+    var order = round % 2 == 0 ? sides : Enumerable.Reverse(sides).ToList();
+    foreach (var (name, start) in order)
+    {
+        Result result;
+        using (start()) result = await Measure(call, InFlight, TimeSpan.FromSeconds(seconds));
+        results[name].Add(result);
+        Console.WriteLine($"{name,-15} {result.Throughput,10:F0} {result.P50Us,8:F0} {result.P99Us,8:F0} {result.CpuUsPerCall,12:F1}");
+    }
+}
+double Median(string name) { var t = results[name].Select(r => r.Throughput).Order().ToList(); return t[t.Count / 2]; }
+double MedianCpu(string name) { var t = results[name].Select(r => r.CpuUsPerCall).Order().ToList(); return t[t.Count / 2]; }
+foreach (var (name, _) in sides) Console.WriteLine($"median {name,-15} {Median(name),10:F0} req/s, {MedianCpu(name),6:F1} us of CPU per call");
+// On a machine shared with other work, throughput follows the CPU share this process gets; CPU per call does not.
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plain/traced CPU per call: {MedianCpu("plain") / MedianCpu("traced"):F2}"));
+await server.StopAsync();
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"traced/plain throughput at {InFlight} in flight: {Median("traced") / Median("plain"):F2}"));
+if (args.Contains("--explain"))
+{
+    // Where the cost goes: a bare System.Diagnostics listener (no SDK), recording or only propagating.
+    sides.Add(("listener", () => Listen(ActivitySamplingResult.AllDataAndRecorded)));
+    sides.Add(("propagate-only", () => Listen(ActivitySamplingResult.PropagationData)));
+}
+if (withMetrics) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"traced+metrics/plain throughput at {InFlight} in flight: {Median("traced+metrics") / Median("plain"):F2}"));
+
+static async Task<Result> Measure(Func<Task> call, int concurrency, TimeSpan duration)
+{
+    const int maxCallsPerWorker = 2_000_000; // bound on count as well as time
+    var latencies = new List<long>[concurrency];
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var stopwatch = Stopwatch.StartNew();
+    var end = duration.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
+    var workers = Enumerable.Range(0, concurrency).Select(i => Task.Run(async () =>
+    {
+        var mine = latencies[i] = new List<long>(1 << 16);
+        for (var n = 0; n < maxCallsPerWorker && stopwatch.ElapsedTicks < end; n++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await call();
+            mine.Add(Stopwatch.GetTimestamp() - start);
+        }
+    })).ToArray();
+    await Task.WhenAll(workers);
+    var elapsed = stopwatch.Elapsed.TotalSeconds;
+    var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds;
+    var all = latencies.SelectMany(l => l).ToArray();
+    Array.Sort(all);
+    double Us(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
+    return new Result(all.Length / elapsed, Us(all[all.Length / 2]), Us(all[(int)(all.Length * 0.99)]), cpu / all.Length);
+}
+
+static IDisposable Listen(ActivitySamplingResult result)
+{
+    var listener = new ActivityListener
+    {
+        ShouldListenTo = source => source.Name == "Micro",
+        Sample = (ref ActivityCreationOptions<ActivityContext> _) => result,
+    };
+    ActivitySource.AddActivityListener(listener);
+    return listener;
+}
+
+int Arg(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+internal sealed record Result(double Throughput, double P50Us, double P99Us, double CpuUsPerCall);
+
+/// <summary>The no-op exporter: every span is produced and ended, then dropped.</summary>
+internal sealed class DropProcessor : BaseProcessor<Activity>;
+
+internal sealed class Both(IDisposable a, IDisposable b) : IDisposable
+{
+    public void Dispose()
+    {
+        a.Dispose();
+        b.Dispose();
+    }
+}

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Micro.Registry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Micro.Telemetry;
+
+/// <summary>
+/// The client's spans, instruments and log events: a span and a duration per logical call (recorded by
+/// <see cref="ClientTelemetryMiddleware"/>), a span per attempt with the node it went to, and counters for calls,
+/// errors, retries and quarantined nodes (recorded from the client's retry loop).
+/// </summary>
+internal sealed class ClientTelemetry
+{
+    /// <summary>For a client built by hand (no container): attempt spans and trace propagation, no metrics or logs.</summary>
+    public static readonly ClientTelemetry Untracked = new(null, NullLogger.Instance, new TelemetryOptions());
+
+    private readonly RpcDuration? _duration;
+    private readonly Counter<long>? _calls;
+    private readonly Counter<long>? _errors;
+    private readonly Counter<long>? _retries;
+    private readonly Counter<long>? _quarantines;
+    private readonly ILogger _logger;
+
+    public ClientTelemetry(Meter? meter, ILogger logger, TelemetryOptions options)
+    {
+        Conventions = RpcConventionsParser.Parse(options.SemanticConventionsOptIn);
+        _logger = logger;
+        if (meter is null) return;
+        _duration = new RpcDuration(meter, "client", Conventions);
+        _calls = meter.CreateCounter<long>("micro.client.calls", "{call}", "Calls made, by service, endpoint and error id (absent on success)");
+        _errors = meter.CreateCounter<long>("micro.client.errors", "{error}", "Calls that failed, by service, endpoint and error id");
+        _retries = meter.CreateCounter<long>("micro.client.retries", "{retry}", "Attempts retried on another node, by service, endpoint and the error id that caused them");
+        meter.CreateObservableGauge("micro.registry.nodes", ObserveNodeCounts, "{node}", "Nodes per service in the client's registry cache");
+        _quarantines = meter.CreateCounter<long>("micro.client.node.quarantines", "{node}", "Nodes put in quarantine after a transport failure, by service");
+    }
+
+    public RpcConventions Conventions { get; }
+
+    private Func<IEnumerable<KeyValuePair<string, int>>>? _nodeCounts;
+
+    /// <summary>Where the <c>micro.registry.nodes</c> gauge reads from (the container's client).</summary>
+    public void ObserveNodes(Func<IEnumerable<KeyValuePair<string, int>>> nodeCounts) => _nodeCounts = nodeCounts;
+
+    private IEnumerable<Measurement<int>> ObserveNodeCounts() =>
+        _nodeCounts is null ? [] : _nodeCounts().Select(n => new Measurement<int>(n.Value, new KeyValuePair<string, object?>(SemanticConventions.MicroService, n.Key)));
+
+    /// <summary>False while nobody listens: the middleware then adds nothing to a call.</summary>
+    public bool Active => MicroTelemetry.Source.HasListeners() || (_duration?.Enabled ?? false) || (_calls?.Enabled ?? false) || (_errors?.Enabled ?? false);
+
+    public Activity? StartCall(RpcNames names)
+    {
+        var activity = MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Client);
+        if (activity is { IsAllDataRequested: true }) RpcSpan.Describe(activity, names, Conventions);
+        return activity;
+    }
+
+    public void EndCall(Activity? activity, RpcNames names, long startedTimestamp, Exception? error, bool recordMetrics = true)
+    {
+        var outcome = CallOutcomeInfo.From(error);
+        if (activity is { IsAllDataRequested: true }) RpcSpan.End(activity, outcome, Conventions, server: false);
+        if (!recordMetrics) return;
+        _duration?.Record(startedTimestamp, names, outcome);
+        if (_calls is { Enabled: true })
+        {
+            var tags = new TagList { { SemanticConventions.MicroService, names.Service }, { SemanticConventions.MicroEndpoint, names.Endpoint } };
+            if (outcome.ErrorId is not null) tags.Add(SemanticConventions.MicroErrorId, outcome.ErrorId);
+            _calls.Add(1, tags);
+        }
+        if (outcome.ErrorId is not null && _errors is { Enabled: true })
+            _errors.Add(1, new TagList
+            {
+                { SemanticConventions.MicroService, names.Service }, { SemanticConventions.MicroEndpoint, names.Endpoint },
+                { SemanticConventions.MicroErrorId, outcome.ErrorId },
+            });
+    }
+
+    /// <summary>
+    /// Starts one attempt (the actual RPC to one node). Under the client's call span the first attempt gets no span of
+    /// its own: the call span names the node and is the server's parent, so an ordinary call costs two spans, not
+    /// three. Should that attempt fail, <see cref="EndAttempt"/> records it as a span after the fact (its real start and
+    /// end), and every later attempt is a span of its own, parent of its server span.
+    /// </summary>
+    public AttemptScope StartAttempt(string service, string endpoint, NodeInfo node, int attempt)
+    {
+        if (!MicroTelemetry.Source.HasListeners()) return default;
+        var current = Activity.Current;
+        if (attempt == 0 && current is { Kind: ActivityKind.Client } && current.Source == MicroTelemetry.Source)
+        {
+            if (current.IsAllDataRequested) DescribeAttempt(current, node, attempt: null);
+            return new AttemptScope(null, current, service, endpoint, node, attempt, DateTimeOffset.UtcNow);
+        }
+        return new AttemptScope(StartAttemptSpan(service, endpoint, node, attempt, null, default), null, service, endpoint, node, attempt, default);
+    }
+
+    private Activity? StartAttemptSpan(string service, string endpoint, NodeInfo node, int attempt, DateTimeOffset? started, ActivityContext parent)
+    {
+        var names = RpcNames.For(service, endpoint);
+        var activity = started is { } at
+            ? MicroTelemetry.Source.StartActivity(ActivityKind.Client, parent, startTime: at, name: names.FullMethod)
+            : MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Client);
+        if (activity is { IsAllDataRequested: true })
+        {
+            RpcSpan.Describe(activity, names, Conventions);
+            DescribeAttempt(activity, node, attempt + 1);
+        }
+        return activity;
+    }
+
+    private static void DescribeAttempt(Activity activity, NodeInfo node, int? attempt)
+    {
+        RpcSpan.DescribePeer(activity, node.Address);
+        activity.SetTag(SemanticConventions.MicroNodeId, node.Id);
+        if (attempt is not null) activity.SetTag(SemanticConventions.MicroAttempt, attempt);
+    }
+
+    /// <summary>Ends an attempt with how it ended (null: it answered).</summary>
+    public void EndAttempt(in AttemptScope scope, Exception? error)
+    {
+        var activity = scope.Span;
+        if (activity is null && error is not null && scope.Call is { } call)
+            activity = StartAttemptSpan(scope.Service, scope.Endpoint, scope.Node, scope.Attempt, scope.Started, call.Context);
+        if (activity is null) return;
+        if (activity.IsAllDataRequested) RpcSpan.End(activity, CallOutcomeInfo.From(error), Conventions, server: false);
+        activity.Dispose();
+    }
+
+    /// <summary>An attempt failed and the call goes on with another node.</summary>
+    public void Retrying(string service, string endpoint, int attempt, NodeInfo node, string errorId)
+    {
+        _retries?.Add(1, new TagList
+        {
+            { SemanticConventions.MicroService, service }, { SemanticConventions.MicroEndpoint, endpoint }, { SemanticConventions.MicroErrorId, errorId },
+        });
+        TelemetryLog.Retrying(_logger, service, endpoint, attempt + 1, node.Id, node.Address, errorId);
+    }
+
+    /// <summary>A node failed at the transport level and is skipped for <paramref name="quarantine"/>.</summary>
+    public void Quarantined(string service, NodeInfo node, TimeSpan quarantine, string errorId)
+    {
+        _quarantines?.Add(1, new TagList { { SemanticConventions.MicroService, service } });
+        TelemetryLog.Quarantined(_logger, node.Id, node.Address, service, quarantine, errorId);
+    }
+
+    /// <summary>The registry announced a change the client's cache acts on.</summary>
+    public void RegistryChanged(RegistryEvent change) =>
+        TelemetryLog.RegistryChanged(_logger, change.Service.Name, change.Type, change.Service.Nodes.Count);
+}

@@ -1,0 +1,36 @@
+using System.Collections.Concurrent;
+using Micro.Server;
+
+namespace Micro.Telemetry;
+
+/// <summary>The names one endpoint goes by in spans and metrics, computed once per (service, endpoint).</summary>
+internal sealed class RpcNames
+{
+    private static readonly ConcurrentDictionary<(string Service, string Endpoint), RpcNames> s_names = new();
+
+    private RpcNames(string service, string endpoint)
+    {
+        var path = EndpointPath.For(service, endpoint);
+        Service = service;
+        Endpoint = endpoint;
+        GrpcService = path.GrpcService;
+        Method = path.Method;
+        FullMethod = path.GrpcService + "/" + path.Method;
+    }
+
+    public string Service { get; }
+    public string Endpoint { get; }
+    /// <summary>e.g. <c>greeter.Greeter</c>.</summary>
+    public string GrpcService { get; }
+    /// <summary>e.g. <c>Hello</c>.</summary>
+    public string Method { get; }
+    /// <summary>e.g. <c>greeter.Greeter/Hello</c>: the span name and the stable <c>rpc.method</c>.</summary>
+    public string FullMethod { get; }
+
+    public static RpcNames For(string service, string endpoint)
+    {
+        if (s_names.TryGetValue((service, endpoint), out var names)) return names;
+        // Bounded by what a process calls and serves; endpoint names are validated by EndpointPath.
+        return s_names.GetOrAdd((service, endpoint), static key => new RpcNames(key.Service, key.Endpoint));
+    }
+}

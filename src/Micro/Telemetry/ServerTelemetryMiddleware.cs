@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Micro.Middleware;
+
+namespace Micro.Telemetry;
+
+/// <summary>
+/// The outermost server middleware: a server span per call served (child of the caller's attempt, read from the
+/// <c>traceparent</c> metadata), the server duration histogram, calls/errors counters and the calls in flight.
+/// </summary>
+internal sealed class ServerTelemetryMiddleware : IServerMiddleware
+{
+    private readonly RpcDuration _duration;
+    private readonly Counter<long> _calls;
+    private readonly Counter<long> _errors;
+    private readonly UpDownCounter<long> _active;
+
+    public ServerTelemetryMiddleware(Meter meter, TelemetryOptions options)
+    {
+        Conventions = RpcConventionsParser.Parse(options.SemanticConventionsOptIn);
+        _duration = new RpcDuration(meter, "server", Conventions);
+        _calls = meter.CreateCounter<long>("micro.server.calls", "{call}", "Calls served, by endpoint and error id (absent on success)");
+        _errors = meter.CreateCounter<long>("micro.server.errors", "{error}", "Calls served that failed, by endpoint and error id");
+        _active = meter.CreateUpDownCounter<long>("micro.server.active_calls", "{call}", "Calls being served now");
+    }
+
+    public RpcConventions Conventions { get; }
+
+    private bool Active => MicroTelemetry.Source.HasListeners() || _duration.Enabled || _calls.Enabled || _errors.Enabled || _active.Enabled;
+
+    public ValueTask<object?> InvokeAsync(ServerCall call, ServerCallHandler next)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ArgumentNullException.ThrowIfNull(next);
+        return Active ? TracedAsync(call, next) : next(call);
+    }
+
+    private ValueTask<object?> TracedAsync(ServerCall call, ServerCallHandler next)
+    {
+        var context = call.Context;
+        var names = RpcNames.For(context.Service, context.Endpoint);
+        var started = Stopwatch.GetTimestamp();
+        Activity? activity = null;
+        if (MicroTelemetry.Source.HasListeners())
+        {
+            var parent = TraceContext.Extract(context, static (object? carrier, string key, out string? value, out IEnumerable<string>? values) =>
+            {
+                values = null;
+                value = ((Server.CallContext)carrier!).Header(key);
+            });
+            activity = MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Server, parent);
+            if (activity is { IsAllDataRequested: true }) RpcSpan.Describe(activity, names, Conventions);
+        }
+        if (_active.Enabled) _active.Add(1, Tags(names));
+        ValueTask<object?> pending;
+        try
+        {
+            pending = next(call);
+        }
+        catch (Exception e)
+        {
+            End(activity, names, started, e);
+            throw;
+        }
+        // A handler that finished synchronously (the common echo/lookup case) costs no async state machine here.
+        if (pending.IsCompletedSuccessfully)
+        {
+            End(activity, names, started, null);
+            return pending;
+        }
+        return AwaitAsync(pending, activity, names, started);
+    }
+
+    private async ValueTask<object?> AwaitAsync(ValueTask<object?> pending, Activity? activity, RpcNames names, long started)
+    {
+        try
+        {
+            var result = await pending.ConfigureAwait(false);
+            End(activity, names, started, null);
+            return result;
+        }
+        catch (Exception e)
+        {
+            End(activity, names, started, e);
+            throw;
+        }
+    }
+
+    private void End(Activity? activity, RpcNames names, long started, Exception? error)
+    {
+        var tags = Tags(names);
+        if (_active.Enabled) _active.Add(-1, tags);
+        var outcome = CallOutcomeInfo.From(error);
+        if (activity is not null)
+        {
+            if (activity.IsAllDataRequested) RpcSpan.End(activity, outcome, Conventions, server: true);
+            activity.Dispose();
+        }
+        _duration.Record(started, names, outcome);
+        if (outcome.ErrorId is not null && _errors.Enabled)
+        {
+            var errorTags = tags;
+            errorTags.Add(SemanticConventions.MicroErrorId, outcome.ErrorId);
+            _errors.Add(1, errorTags);
+        }
+        if (_calls.Enabled)
+        {
+            if (outcome.ErrorId is not null) tags.Add(SemanticConventions.MicroErrorId, outcome.ErrorId);
+            _calls.Add(1, tags);
+        }
+    }
+
+    private static TagList Tags(RpcNames names) =>
+        new() { { SemanticConventions.MicroService, names.Service }, { SemanticConventions.MicroEndpoint, names.Endpoint } };
+}
