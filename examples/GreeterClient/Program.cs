@@ -7,10 +7,11 @@ using Greeter;
 using Micro;
 using Micro.Client;
 using Micro.Errors;
+using Micro.Sqlite;
 using Microsoft.Extensions.Configuration;
 
 var settings = new ConfigurationBuilder().AddCommandLine(args).Build();
-await using var client = MicroService.CreateClient(args);
+await using var client = MicroService.CreateClient(args, services => services.AddSqlitePlugins()); // MICRO_STORE=file selectable
 var count = int.Parse(settings["count"] ?? "1", CultureInfo.InvariantCulture);
 try
 {

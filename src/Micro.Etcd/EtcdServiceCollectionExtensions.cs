@@ -14,8 +14,8 @@ public static class EtcdServiceCollectionExtensions
     /// Makes every etcd plug-in selectable by configuration, without recompiling:
     /// MICRO_REGISTRY=etcd (MICRO_REGISTRY_ADDRESS) and MICRO_SYNC=etcd (MICRO_SYNC_ADDRESS).
     /// </summary>
-    public static IServiceCollection AddMicroEtcd(this IServiceCollection services) =>
-        services.AddMicroEtcdRegistry().AddMicroEtcdSync();
+    public static IServiceCollection AddEtcdPlugins(this IServiceCollection services) =>
+        services.AddEtcdRegistryPlugin().AddEtcdSyncPlugin();
 
     /// <summary>
     /// Adds etcd as a configuration source when the configuration so far says MICRO_CONFIG=etcd, reading

@@ -32,7 +32,7 @@ public sealed class MicroServiceBuilder
         // Per-request logs from ASP.NET drown a service's own; Micro logs what matters.
         _web.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // A service's data lives in its own database unless configured otherwise.
-        _web.Services.AddSingleton(sp => Store.StoreServiceCollectionExtensions.StoreOptionsFrom(sp.GetService<IConfiguration>(), name));
+        _web.Services.PostConfigure<Store.StoreOptions>(o => o.Database ??= name);
         // Before AddMicro: the service's auth identity is its name (AddMicro's own AddMicroAuth is then a no-op).
         _web.Services.AddMicroAuth(name);
         _web.Services.AddMicro();
