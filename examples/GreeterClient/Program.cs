@@ -1,6 +1,8 @@
 // Calls the "greeter" service and prints its reply.
 //   dotnet run --project examples/GreeterClient -- --name Ada                          (finds greeter in the registry)
 //   dotnet run --project examples/GreeterClient -- --name Ada --address 127.0.0.1:8080 (calls that node directly)
+//   dotnet run --project examples/GreeterClient -- --name Ada --count 10               (ten calls, one reply per line)
+using System.Globalization;
 using Greeter;
 using Micro;
 using Micro.Client;
@@ -10,12 +12,16 @@ using Microsoft.Extensions.Configuration;
 
 var settings = new ConfigurationBuilder().AddCommandLine(args).Build();
 await using var client = MicroService.CreateClient(args, services => services.AddSqlitePlugins()); // MICRO_STORE=file selectable
+var count = int.Parse(settings["count"] ?? "1", CultureInfo.InvariantCulture);
 try
 {
-    var reply = await client.CallAsync<HelloRequest, HelloReply>(GreeterEndpoints.Service, "Greeter.Hello",
-        new HelloRequest { Name = settings["name"] ?? "World" },
-        new CallOptions { Address = settings["address"] });
-    Console.WriteLine(reply.Message);
+    for (var i = 0; i < count; i++)
+    {
+        var reply = await client.CallAsync<HelloRequest, HelloReply>(GreeterEndpoints.Service, "Greeter.Hello",
+            new HelloRequest { Name = settings["name"] ?? "World" },
+            new CallOptions { Address = settings["address"] });
+        Console.WriteLine(reply.Message);
+    }
     return 0;
 }
 catch (MicroException e)

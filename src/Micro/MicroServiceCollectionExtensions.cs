@@ -50,6 +50,7 @@ public static class MicroServiceCollectionExtensions
         services.AddMicroStore();
         services.AddMicroSync();
         services.AddMicroBroker();
+        Identity.IdentityServiceCollectionExtensions.AddMicroIdentityCore(services);
         services.TryAddSingleton<Config.IMicroConfig>(sp => new Config.MicroConfig(sp.GetService<IConfiguration>() ?? new ConfigurationBuilder().Build()));
 
         services.AddMicroAuth();
@@ -59,7 +60,7 @@ public static class MicroServiceCollectionExtensions
             sp.GetRequiredService<IRegistry>(), sp.GetRequiredService<ISelector>(), sp.GetRequiredService<CodecRegistry>(),
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClientOptions>>().Value,
             sp.GetServices<IClientMiddleware>().Where(m => m is not Telemetry.PassThroughClientMiddleware), sp.GetRequiredService<TimeProvider>(),
-            AuthServiceCollectionExtensions.CallCredentials(sp))
+            AuthServiceCollectionExtensions.CallCredentials(sp), sp.GetService<Identity.TransportSecurity>())
         { Telemetry = sp.GetRequiredService<Telemetry.ClientTelemetry>(), Publisher = BrokerServiceCollectionExtensions.PublisherFor(sp) });
         services.TryAddSingleton<IMicroClient>(sp => sp.GetRequiredService<MicroClient>());
         return services;

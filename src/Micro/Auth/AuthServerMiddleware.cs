@@ -59,6 +59,7 @@ public sealed partial class AuthServerMiddleware(IAuth auth, AuthOptions options
     private void Authorize(Account? account, ServerCall call)
     {
         var context = call.Context;
+        account ??= context.PeerIdentity?.Account; // no token: the service its mTLS certificate proves, if any
         var granted = auth is JwtAuth jwt
             ? jwt.CurrentRules.IsGranted(account, Resource.ServiceType, context.Service, context.Endpoint)
             : auth.Verify(account, Resource.Service(context.Service, context.Endpoint)).Granted;

@@ -35,7 +35,8 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
 
     /// <summary>A client over <paramref name="registry"/>; every other piece has a default.</summary>
     public MicroClient(IRegistry registry, ISelector? selector = null, CodecRegistry? codecs = null, ClientOptions? options = null,
-        IEnumerable<IClientMiddleware>? middleware = null, TimeProvider? time = null, Auth.ICallCredentials? credentials = null)
+        IEnumerable<IClientMiddleware>? middleware = null, TimeProvider? time = null, Auth.ICallCredentials? credentials = null,
+        Identity.TransportSecurity? security = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
         _options = options ?? new ClientOptions();
@@ -47,7 +48,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         _middleware = middleware?.ToArray() ?? [];
         Health = new NodeHealth(_time) { Quarantine = _options.Quarantine };
         _cache = new RegistryCache(registry, _options.CacheTtl, _time);
-        _channels = new ChannelPool(_options, _time);
+        _channels = new ChannelPool(_options, _time, security);
         Registry = registry;
         _credentials = credentials;
     }
@@ -132,7 +133,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 var (node, publishedIdempotent) = await PickNodeAsync(service, endpoint, options, tried, cancellationToken).ConfigureAwait(false);
                 var idempotent = options.Idempotent ?? publishedIdempotent;
                 var attemptDeadline = attempt < retries && idempotent ? AttemptDeadline(deadline) : deadline;
-                var channel = _channels.Get(node.Address);
+                var channel = _channels.Get(service, node);
                 var started = Stopwatch.GetTimestamp();
                 var span = _telemetry.StartAttempt(service, endpoint, node, attempt); // telemetry: the attempt's span
                 // Only a call that may outlast the idle sweep needs to hold the channel open (streams always do).
@@ -336,7 +337,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
             var (node, _) = await PickNodeAsync(c.Service, c.Endpoint, options, null, cancellationToken).ConfigureAwait(false);
             // A stream's length says nothing about the node; it is not held against it as a call in flight.
             _selector.Report(c.Service, node, CallOutcome.Abandoned, TimeSpan.Zero);
-            var channel = _channels.Get(node.Address);
+            var channel = _channels.Get(c.Service, node);
             channel.Enter();
             headers = Micro.Telemetry.TraceContext.Inject(Activity.Current, headers); // telemetry: the stream's server span joins the trace
             return (channel, method, new Grpc.Core.CallOptions(headers, deadline == DateTime.MaxValue ? null : deadline, cancellationToken), linked);
@@ -400,7 +401,8 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         return headers;
     }
 
-    private async ValueTask<(NodeInfo Node, bool Idempotent)> PickNodeAsync(string service, string endpoint, CallOptions options, List<string>? tried, CancellationToken cancellationToken)
+    private async ValueTask<(NodeInfo Node, bool Idempotent)> PickNodeAsync(string service, string endpoint, CallOptions options, List<string>? tried, CancellationToken cancellationToken,
+        bool lookedAgain = false)
     {
         if (options.Address is not null) return (new NodeInfo { Id = options.Address, Address = options.Address }, false);
         var cached = await _cache.GetAsync(service, cancellationToken).ConfigureAwait(false);
@@ -421,6 +423,9 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
             if (candidates.Count == 0)
             {
                 if (tried is not null) _cache.Invalidate(service);
+                // Every node we knew failed (e.g. impostors refused by mTLS, whose mDNS answers came first): the registry
+                // may know more by now; look once more before giving up.
+                if (tried is not null && !lookedAgain) return await PickNodeAsync(service, endpoint, options, tried, cancellationToken, lookedAgain: true).ConfigureAwait(false);
                 throw MicroException.Unavailable(ErrorCodes.Unavailable,
                     tried is null ? $"no node of {service} matches the call's node filter" : $"every node of {service} failed");
             }

@@ -32,6 +32,7 @@ public static class MicroService
         configure?.Invoke(services);
         services.AddMicro();
         var provider = services.BuildServiceProvider();
+        Identity.IdentityServiceCollectionExtensions.StartWithoutHost(provider); // MICRO_TLS on: a certificate before the first call
         var client = provider.GetRequiredService<MicroClient>();
         client.OwnedBy(provider);
         return client;

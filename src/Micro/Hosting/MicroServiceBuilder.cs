@@ -159,8 +159,8 @@ public sealed class MicroServiceBuilder
         var (ip, port) = ParseAddress(options.Address);
         _web.WebHost.ConfigureKestrel(kestrel =>
         {
-            // h2c with prior knowledge: gRPC clients and `curl --http2-prior-knowledge` share the port.
-            kestrel.Listen(ip, port, listen => listen.Protocols = HttpProtocols.Http2);
+            // h2c with prior knowledge (gRPC clients and `curl --http2-prior-knowledge` share the port), or mTLS (MICRO_TLS).
+            Identity.MtlsListener.Listen(kestrel, ip, port);
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestHeadersTotalSize = options.MaxHeaderSize;
             kestrel.Limits.Http2.MaxRequestHeaderFieldSize = options.MaxHeaderSize;
@@ -200,6 +200,7 @@ public sealed class MicroServiceBuilder
 
         var app = _web.Build();
         ThrowIfUnencodable(app.Services.GetRequiredService<Codec.CodecRegistry>());
+        app.UseMiddleware<Identity.PeerIdentityMiddleware>();
         app.UseMiddleware<Broker.Http.BrokerDeliveryMiddleware>();
         Health.HealthEndpoints.MapTo(app);
         Reflection.ReflectionEndpoints.MapTo(app);

@@ -63,6 +63,9 @@ public sealed class CallContext
     /// <summary>The caller's metadata (lower-case keys), built on first use.</summary>
     public IReadOnlyDictionary<string, string> Metadata => _cached ??= _metadata(_metadataSource);
 
+    /// <summary>The calling service as its mTLS certificate proves it; null on h2c calls (see <see cref="Identity.PeerIdentity"/>).</summary>
+    public Identity.PeerIdentity? PeerIdentity { get; } = Identity.PeerIdentity.Current;
+
     /// <summary>One request header (e.g. <c>authorization</c>) read straight from the transport, without building <see cref="Metadata"/>.</summary>
     public string? Header(string key)
     {

@@ -61,6 +61,8 @@ internal static class AttemptFailures
                     return true;
                 case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError }:
                     return true;
+                case HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError }: // TLS handshake failed (e.g. the node is not who it claims): nothing sent
+                    return true;
                 case SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TimedOut }:
                     return true;
                 case TaskCanceledException { InnerException: TimeoutException }: // SocketsHttpHandler's ConnectTimeout

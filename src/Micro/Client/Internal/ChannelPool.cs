@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Micro.Identity;
 
 namespace Micro.Client.Internal;
 
@@ -9,7 +10,7 @@ namespace Micro.Client.Internal;
 /// timeout and keep-alive pings; a channel with no call for <see cref="IdleTimeout"/> is closed, so a client that
 /// sees nodes come and go for months holds only the channels it uses.
 /// </summary>
-internal sealed class ChannelPool(ClientOptions options, TimeProvider time) : IDisposable
+internal sealed class ChannelPool(ClientOptions options, TimeProvider time, TransportSecurity? security = null) : IDisposable
 {
     /// <summary>Idle channels are closed after this long (SocketsHttpHandler's pooled connections idle out sooner).</summary>
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(5);
@@ -18,20 +19,26 @@ internal sealed class ChannelPool(ClientOptions options, TimeProvider time) : ID
     private long _nextSweep = time.GetTimestamp() + IdleTicks(time);
 
     /// <summary>The channel to <paramref name="address"/>; the caller pairs it with <see cref="NodeChannel.Enter"/> / <see cref="NodeChannel.Exit"/>.</summary>
-    public NodeChannel Get(string address)
+    public NodeChannel Get(string address) => Get(address, "http://" + address, null);
+
+    /// <summary>The channel to <paramref name="node"/> of <paramref name="service"/>: mTLS checking that the node is that service, or h2c.</summary>
+    public NodeChannel Get(string service, Registry.NodeInfo node) =>
+        security?.TlsUrl(node) is { } url ? Get(service + "|" + url, url, service) : Get(node.Address);
+
+    private NodeChannel Get(string key, string url, string? tlsService)
     {
         var now = time.GetTimestamp();
         if (now >= Volatile.Read(ref _nextSweep)) Sweep(now);
-        var channel = _channels.GetOrAdd(address, Create).Value;
+        var channel = _channels.GetOrAdd(key, static (_, s) => s.Pool.Create(s.Url, s.Service), (Pool: this, Url: url, Service: tlsService)).Value;
         channel.Touch(now);
         return channel;
     }
 
     public int Count => _channels.Count;
 
-    private Lazy<NodeChannel> Create(string address) => new(() =>
+    private Lazy<NodeChannel> Create(string url, string? tlsService) => new(() =>
     {
-        var channel = GrpcChannel.ForAddress("http://" + address, new GrpcChannelOptions
+        var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
         {
             HttpHandler = new SocketsHttpHandler
             {
@@ -47,7 +54,7 @@ internal sealed class ChannelPool(ClientOptions options, TimeProvider time) : ID
                 // Telemetry: the client's attempt span already describes this request and puts its traceparent in the
                 // metadata; no propagator means HttpClient adds no second activity (and no second header) per call.
                 ActivityHeadersPropagator = null,
-            },
+            }.WithSecurity(security, tlsService),
             MaxReceiveMessageSize = options.MaxMessageSize,
             MaxSendMessageSize = null, // the server enforces its own limit and says so
         });
