@@ -7,6 +7,7 @@ using System.Globalization;
 using System.Text;
 using Micro.Postgres.Store;
 using Micro.Redis.Store;
+using Micro.Sqlite.Store;
 using Micro.Store;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -15,6 +16,7 @@ using StackExchange.Redis;
 var ops = args.Length > 1 && args[0] == "--ops" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3000;
 var postgres = Environment.GetEnvironmentVariable("MICRO_TEST_POSTGRES") ?? "Host=127.0.0.1;Port=54329;Username=micro;Database=micro_test";
 var redisAddress = Environment.GetEnvironmentVariable("MICRO_TEST_REDIS") ?? "127.0.0.1:63790";
+if (args.Contains("--paging")) return await PagingAsync();
 var value = Encoding.UTF8.GetBytes(new string('v', 100));
 var run = Guid.NewGuid().ToString("N")[..8];
 var lines = new List<string>();
@@ -74,7 +76,7 @@ Console.WriteLine($"{"backend",-9} {"side",-6} {"writes/s",10} {"reads/s",10}");
 // redis: SET/GET of the raw key vs Micro's record (hash + index, one script).
 {
     await using var redis = await ConnectionMultiplexer.ConnectAsync(redisAddress);
-    await using var store = new RedisStore(redis, new StoreOptions { Database = "bench" + run }, prefix: "micro-bench:");
+    await using var store = new RedisStore(redis, new StoreOptions { Database = "bench" + run });
     var db = redis.GetDatabase();
     await Compare("redis", store,
         i => db.StringSetAsync($"raw-bench:{run}:k{i}", value),
@@ -83,6 +85,50 @@ Console.WriteLine($"{"backend",-9} {"side",-6} {"writes/s",10} {"reads/s",10}");
 }
 
 foreach (var line in lines) Console.WriteLine(line);
+return 0;
+
+// bench/run.sh store --paging: full walks of 50,000 keys in pages of 500, by offset and by cursor (Paging.cs).
+async Task<int> PagingAsync()
+{
+    const int Keys = 50_000, PageSize = 500;
+    Console.WriteLine($"# store paging: {Keys} keys, pages of {PageSize}, one full walk each way after a warm-up walk, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+    Console.WriteLine("| backend | listing | by Offset (ms) | by StartAfter (ms) |");
+    Console.WriteLine("|---|---|---|---|");
+    var folder = Directory.CreateTempSubdirectory("micro-bench-paging-").FullName;
+    await using var redis = await ConnectionMultiplexer.ConnectAsync(redisAddress);
+    var backends = new (string Name, Func<string, IStore> Create)[]
+    {
+        ("memory", db => new MemoryStore(new StoreOptions { Database = db })),
+        ("file", db => new FileStore(new StoreOptions { Address = folder, Database = db })),
+        ("postgres", db => new PostgresStore(postgres, new StoreOptions { Database = db })),
+        ("redis", db => new RedisStore(redis, new StoreOptions { Database = db })),
+    };
+    foreach (var (name, create) in backends)
+    {
+        foreach (var (listing, filter) in new[] { ("all keys", new ListOptions()), ("suffix /even", new ListOptions { Suffix = "/even" }) })
+        {
+            var database = "paging" + Guid.NewGuid().ToString("N")[..8];
+            await using (var store = create(database))
+            {
+                var (offset, cursor) = await Paging.MeasureAsync(store, Keys, PageSize, filter);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {listing} | {offset:F0} | {cursor:F0} |"));
+            }
+            if (name == "postgres")
+            {
+                await using var source = NpgsqlDataSource.Create(postgres);
+                await using var drop = source.CreateCommand($"DROP SCHEMA IF EXISTS \"{database}\" CASCADE");
+                await drop.ExecuteNonQueryAsync();
+            }
+            if (name == "redis")
+            {
+                var server = redis.GetServers()[0];
+                foreach (var key in server.Keys(pattern: $"micro:{{{database}/*", pageSize: 1000)) await redis.GetDatabase().KeyDeleteAsync(key);
+            }
+        }
+    }
+    Directory.Delete(folder, recursive: true);
+    return 0;
+}
 
 async Task Compare(string backend, IStore store, Func<int, Task> rawWrite, Func<int, Task> rawRead)
 {

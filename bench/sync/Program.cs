@@ -16,6 +16,8 @@ var etcd = Environment.GetEnvironmentVariable("MICRO_TEST_ETCD") ?? "127.0.0.1:2
 var redis = Environment.GetEnvironmentVariable("MICRO_TEST_REDIS") ?? "127.0.0.1:63790";
 var postgres = Environment.GetEnvironmentVariable("MICRO_TEST_POSTGRES") ?? "Host=127.0.0.1;Port=54329;Username=micro;Database=micro_test";
 const int Iterations = 300, Warmup = 30;
+var connections = new List<IDisposable>();
+if (args.Contains("--waiters")) return await WaitersAsync();
 var ttl = TimeSpan.FromSeconds(2);
 
 Console.WriteLine($"# sync benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {Iterations} iterations each");
@@ -27,13 +29,13 @@ await Row("memory", () => new MemorySync(), raw: null, address: null);
 using (var mux = await ConnectionMultiplexer.ConnectAsync(redis))
 {
     var db = mux.GetDatabase();
-    await Row("redis", () => new RedisSync(ConnectionMultiplexer.Connect(redis), ownsConnection: true), raw: async () => await db.PingAsync(), address: redis);
+    await Row("redis", () => new RedisSync(Owned(ConnectionMultiplexer.Connect(redis))), raw: async () => await db.PingAsync(), address: redis);
 }
 
 using (var client = EtcdConnection.Create(new EtcdOptions { Address = etcd }))
 {
     var probe = new RangeRequest { Key = ByteString.CopyFromUtf8("/micro-bench/probe") };
-    await Row("etcd", () => new EtcdSync(EtcdConnection.Create(new EtcdOptions { Address = etcd }), ownsClient: true), raw: async () => await client.GetAsync(probe), address: etcd);
+    await Row("etcd", () => new EtcdSync(Owned(EtcdConnection.Create(new EtcdOptions { Address = etcd }))), raw: async () => await client.GetAsync(probe), address: etcd);
 }
 
 await using (var source = NpgsqlDataSource.Create(postgres))
@@ -44,7 +46,68 @@ await using (var source = NpgsqlDataSource.Create(postgres))
         await command.ExecuteScalarAsync();
     }, address: postgres);
 }
+foreach (var connection in connections) connection.Dispose();
 return 0;
+
+// bench/run.sh sync --waiters: backend requests per waiting client per minute (see Waiters.cs).
+async Task<int> WaitersAsync()
+{
+    Console.WriteLine($"# sync waiters, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC: requests per waiting client per minute (4 clients, 20 s windows)");
+    var folder = Directory.CreateTempSubdirectory("micro-bench-wait-").FullName;
+    var (redisPort, etcdPort, peerPort) = (Free(), Free(), Free());
+    using var privateRedis = Waiters.Start("redis-server", "--bind", "127.0.0.1", "--port", $"{redisPort}", "--save", "", "--appendonly", "no", "--dir", folder);
+    using var privateEtcd = Waiters.Start("etcd", "--name", "bench", "--data-dir", Path.Combine(folder, "etcd"),
+        "--listen-client-urls", $"http://127.0.0.1:{etcdPort}", "--advertise-client-urls", $"http://127.0.0.1:{etcdPort}",
+        "--listen-peer-urls", $"http://127.0.0.1:{peerPort}", "--initial-advertise-peer-urls", $"http://127.0.0.1:{peerPort}",
+        "--initial-cluster", $"bench=http://127.0.0.1:{peerPort}");
+    try
+    {
+        await Waiters.UntilListeningAsync(redisPort);
+        await Waiters.UntilListeningAsync(etcdPort);
+        var redisAddress = $"127.0.0.1:{redisPort}";
+        using var admin = await ConnectionMultiplexer.ConnectAsync(redisAddress + ",allowAdmin=true");
+        var perMinute = await Waiters.MeasureAsync(() => new RedisSync(Owned(ConnectionMultiplexer.Connect(redisAddress))), () => Waiters.RedisCommandsAsync(admin.GetServers()[0]));
+        Console.WriteLine($"redis (server commands): {perMinute:F0} requests per waiting client per minute");
+        using var http = new HttpClient();
+        var etcdAddress = $"127.0.0.1:{etcdPort}";
+        perMinute = await Waiters.MeasureAsync(() => new EtcdSync(Owned(EtcdConnection.Create(new EtcdOptions { Address = etcdAddress }))), () => Waiters.EtcdRequestsAsync(http, etcdAddress));
+        Console.WriteLine($"etcd (server gRPC calls and streams): {perMinute:F0} requests per waiting client per minute");
+        // PostgreSQL: the shared server; each client counts its own lease requests (no other client touches this table).
+        var syncs = new List<PostgresSync>();
+        var options = new SyncOptions { Namespace = "bench_" + Guid.NewGuid().ToString("N")[..12] };
+        perMinute = await Waiters.MeasureAsync(() => { var s = new PostgresSync(postgres, options); syncs.Add(s); return s; }, () => Task.FromResult(syncs.Sum(s => s.Attempts)));
+        Console.WriteLine($"postgres (lease requests counted by the clients): {perMinute:F0} requests per waiting client per minute");
+        await using (var cleanup = NpgsqlDataSource.Create(postgres))
+        await using (var drop = cleanup.CreateCommand($"DROP SCHEMA IF EXISTS \"{options.Namespace}\" CASCADE")) await drop.ExecuteNonQueryAsync();
+        var memory = new MemorySync();
+        perMinute = await Waiters.MeasureAsync(() => memory, () => Task.FromResult(memory.Attempts));
+        Console.WriteLine($"memory (lease requests): {perMinute:F0} requests per waiting client per minute");
+    }
+    finally
+    {
+        privateRedis.Kill();
+        privateEtcd.Kill();
+        await privateRedis.WaitForExitAsync();
+        await privateEtcd.WaitForExitAsync();
+        foreach (var connection in connections) connection.Dispose();
+        Directory.Delete(folder, recursive: true);
+    }
+    return 0;
+
+    static int Free()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+// Connections the syncs use, closed at the end (the syncs share, never own, what they are given).
+T Owned<T>(T connection) where T : IDisposable
+{
+    connections.Add(connection);
+    return connection;
+}
 
 async Task Row(string name, Func<ISync> create, Func<Task>? raw, string? address)
 {

@@ -5,10 +5,11 @@ using Greeter;
 using Micro;
 using Micro.Client;
 using Micro.Errors;
+using Micro.Sqlite;
 using Microsoft.Extensions.Configuration;
 
 var settings = new ConfigurationBuilder().AddCommandLine(args).Build();
-await using var client = MicroService.CreateClient(args);
+await using var client = MicroService.CreateClient(args, services => services.AddSqlitePlugins()); // MICRO_STORE=file selectable
 try
 {
     var reply = await client.CallAsync<HelloRequest, HelloReply>(GreeterEndpoints.Service, "Greeter.Hello",

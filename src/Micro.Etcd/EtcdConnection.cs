@@ -8,6 +8,7 @@ namespace Micro.Etcd;
 /// </summary>
 public static class EtcdConnection
 {
+    /// <summary>A client for <see cref="EtcdOptions.Address"/> (comma-separated; <c>http://</c> added when no scheme is given).</summary>
     public static EtcdClient Create(EtcdOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

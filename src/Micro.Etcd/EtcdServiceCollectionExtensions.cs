@@ -7,14 +7,15 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Micro.Etcd;
 
+/// <summary>Wires the etcd plug-ins (registry, sync, config source) into a service.</summary>
 public static class EtcdServiceCollectionExtensions
 {
     /// <summary>
     /// Makes every etcd plug-in selectable by configuration, without recompiling:
     /// MICRO_REGISTRY=etcd (MICRO_REGISTRY_ADDRESS) and MICRO_SYNC=etcd (MICRO_SYNC_ADDRESS).
     /// </summary>
-    public static IServiceCollection AddMicroEtcd(this IServiceCollection services) =>
-        services.AddMicroEtcdRegistry().AddMicroEtcdSync();
+    public static IServiceCollection AddEtcdPlugins(this IServiceCollection services) =>
+        services.AddEtcdRegistryPlugin().AddEtcdSyncPlugin();
 
     /// <summary>
     /// Adds etcd as a configuration source when the configuration so far says MICRO_CONFIG=etcd, reading

@@ -4,12 +4,13 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Micro.Postgres;
 
+/// <summary>Registers every PostgreSQL / CockroachDB plug-in.</summary>
 public static class PostgresServiceCollectionExtensions
 {
     /// <summary>
     /// Makes every PostgreSQL / CockroachDB plug-in selectable by configuration, without recompiling:
-    /// MICRO_STORE=postgres (MICRO_STORE_ADDRESS) and MICRO_SYNC=postgres (MICRO_SYNC_ADDRESS).
+    /// <c>MICRO_STORE=postgres</c> (<c>MICRO_STORE_ADDRESS</c>) and <c>MICRO_SYNC=postgres</c> (<c>MICRO_SYNC_ADDRESS</c>).
     /// </summary>
-    public static IServiceCollection AddMicroPostgres(this IServiceCollection services) =>
-        services.AddMicroPostgresStore().AddMicroPostgresSync();
+    public static IServiceCollection AddPostgresPlugins(this IServiceCollection services) =>
+        services.AddPostgresStorePlugin().AddPostgresSyncPlugin();
 }

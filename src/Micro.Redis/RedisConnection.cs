@@ -1,17 +1,15 @@
-using Micro.Plugins;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
 namespace Micro.Redis;
 
-/// <summary>Connects the plug-in chosen for one piece (store, sync) to the Redis its settings name.</summary>
+/// <summary>Connects the plug-in chosen for one piece (store, sync) to the Redis its options name.</summary>
 internal static class RedisConnection
 {
-    internal static IConnectionMultiplexer Connect(IServiceProvider services, string kind)
+    /// <summary>A new connection to <paramref name="address"/>; a clear error naming the setting when there is none.</summary>
+    internal static IConnectionMultiplexer Connect(string? address, string piece)
     {
-        var address = MicroSettings.Address(services.GetRequiredService<IConfiguration>(), kind)
-            ?? throw new InvalidOperationException($"MICRO_{kind.ToUpperInvariant()}=redis needs MICRO_{kind.ToUpperInvariant()}_ADDRESS (host:port)");
+        if (string.IsNullOrWhiteSpace(address))
+            throw new InvalidOperationException($"the redis {piece.ToLowerInvariant()} needs an address (host:port): set {MicroSettings.Describe(piece, "Address")}");
         return ConnectionMultiplexer.Connect(address);
     }
 }

@@ -4,12 +4,13 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Micro.Redis;
 
+/// <summary>Registers every Redis plug-in.</summary>
 public static class RedisServiceCollectionExtensions
 {
     /// <summary>
     /// Makes every Redis plug-in selectable by configuration, without recompiling:
-    /// MICRO_STORE=redis (MICRO_STORE_ADDRESS) and MICRO_SYNC=redis (MICRO_SYNC_ADDRESS).
+    /// <c>MICRO_STORE=redis</c> (<c>MICRO_STORE_ADDRESS</c>) and <c>MICRO_SYNC=redis</c> (<c>MICRO_SYNC_ADDRESS</c>).
     /// </summary>
-    public static IServiceCollection AddMicroRedis(this IServiceCollection services) =>
-        services.AddMicroRedisStore().AddMicroRedisSync();
+    public static IServiceCollection AddRedisPlugins(this IServiceCollection services) =>
+        services.AddRedisStorePlugin().AddRedisSyncPlugin();
 }

@@ -17,6 +17,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Micro;
 
+/// <summary>Registers Micro's core pieces (codecs, registry, selector, client) and their settings.</summary>
 public static class MicroServiceCollectionExtensions
 {
     /// <summary>

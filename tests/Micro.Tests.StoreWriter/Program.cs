@@ -1,6 +1,7 @@
 // usage: Micro.Tests.StoreWriter FOLDER DATABASE
 // Writes key-0, key-1, ... to the file store and prints "ack N" once WriteAsync(N) has returned.
 using System.Text;
+using Micro.Sqlite.Store;
 using Micro.Store;
 
 var store = new FileStore(new StoreOptions { Address = args[0], Database = args[1] });

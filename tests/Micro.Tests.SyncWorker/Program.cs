@@ -22,9 +22,9 @@ var configuration = new ConfigurationBuilder()
 var services = new ServiceCollection()
     .AddSingleton<IConfiguration>(configuration)
     .AddMicroSync()
-    .AddMicroEtcdSync()
-    .AddMicroRedisSync()
-    .AddMicroPostgresSync();
+    .AddEtcdSyncPlugin()
+    .AddRedisSyncPlugin()
+    .AddPostgresSyncPlugin();
 await using var provider = services.BuildServiceProvider();
 var sync = provider.GetRequiredService<ISync>();
 

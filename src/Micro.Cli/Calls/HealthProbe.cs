@@ -38,8 +38,9 @@ public sealed class HealthProbe(IMicroClient client)
                 new CallOptions { Address = node.Address, Retries = 0, Timeout = Timeout, ContentType = Codec.ProtobufCodec.MediaType }, cancellationToken).ConfigureAwait(false);
             status = ServingStatus(reply.Bytes.Span);
         }
-        catch (MicroException e) when (e.Id == ErrorCodes.EndpointNotFound)
+        catch (MicroException e) when (e.Id == ErrorCodes.EndpointNotFound || e.Code is 401 or 403)
         {
+            // It answered: no health service, or auth that wants a token for it. Either way the node is up.
             status = "reachable";
         }
         catch (MicroException e)

@@ -13,3 +13,9 @@ public sealed record DashboardCallRequest(string Service, string Endpoint, JsonE
 
 /// <summary>The outcome of a call: the reply, or the Micro error.</summary>
 public sealed record DashboardCallResult(bool Ok, JsonElement? Response, ErrorDetail? Error, double ElapsedMs);
+
+/// <summary>Whether the dashboard requires signing in, and who is signed in.</summary>
+public sealed record DashboardSessionView(bool Auth, string? Account);
+
+/// <summary>A sign-in: an account's id and secret (from <c>micro auth accounts create</c>).</summary>
+public sealed record DashboardLoginRequest(string Id, string Secret);

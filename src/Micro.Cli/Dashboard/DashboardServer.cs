@@ -30,6 +30,7 @@ public sealed class DashboardServer : IAsyncDisposable
     private readonly CliServices _services;
     private readonly IPEndPoint _endpoint;
     private readonly RegistryView _view;
+    private readonly DashboardSessions? _sessions;
     private WebApplication? _app;
 
     /// <summary>A dashboard over <paramref name="services"/> listening on <paramref name="endpoint"/> (port 0: any free port).</summary>
@@ -40,7 +41,12 @@ public sealed class DashboardServer : IAsyncDisposable
         _services = services;
         _endpoint = endpoint;
         _view = new RegistryView(services.Registry, services.Logging.CreateLogger("Micro.Cli.Dashboard"));
+        // With auth on, the page needs a sign-in and every call carries the signed-in account's token.
+        if (services.Provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Auth.AuthOptions>>().Value.Enabled) _sessions = new DashboardSessions(services.Provider.GetRequiredService<Auth.IAuth>());
     }
+
+    /// <summary>Whether the page requires signing in (MICRO_AUTH=jwt).</summary>
+    public bool RequiresSignIn => _sessions is not null;
 
     /// <summary>The URL it serves once started, e.g. http://127.0.0.1:8082/.</summary>
     public Uri? Url { get; private set; }
@@ -77,15 +83,24 @@ public sealed class DashboardServer : IAsyncDisposable
         }
         http.Response.Headers["X-Content-Type-Options"] = "nosniff";
         var path = http.Request.Path.Value ?? "/";
+        var session = _sessions?.Find(http.Request);
+        if (_sessions is not null && session is null && path.StartsWith("/api/", StringComparison.Ordinal) && path is not ("/api/session" or "/api/login"))
+        {
+            http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return Task.CompletedTask;
+        }
         return (http.Request.Method, path) switch
         {
+            ("GET", "/api/session") => WriteJsonAsync(http, new DashboardSessionView(_sessions is not null, session?.Account), CliJsonContext.Default.DashboardSessionView),
+            ("POST", "/api/login") => LoginAsync(http),
+            ("POST", "/api/logout") => LogoutAsync(http),
             ("GET", "/") => DashboardAssets.ServeAsync(http, "index.html"),
             ("GET", "/app.js") => DashboardAssets.ServeAsync(http, "app.js"),
             ("GET", "/app.css") => DashboardAssets.ServeAsync(http, "app.css"),
             ("GET", "/api/services") => WriteJsonAsync(http, SnapshotNow(), CliJsonContext.Default.DashboardSnapshot),
             ("GET", "/api/events") => EventsAsync(http),
             ("GET", "/api/health") => HealthAsync(http),
-            ("POST", "/api/call") => CallAsync(http),
+            ("POST", "/api/call") => CallAsync(http, session),
             _ => NotFoundAsync(http),
         };
     }
@@ -149,7 +164,42 @@ public sealed class DashboardServer : IAsyncDisposable
         await WriteJsonAsync(http, reports, CliJsonContext.Default.IReadOnlyListNodeHealthReport).ConfigureAwait(false);
     }
 
-    private async Task CallAsync(HttpContext http)
+    private async Task LoginAsync(HttpContext http)
+    {
+        if (_sessions is null || !SameOriginJson(http.Request))
+        {
+            http.Response.StatusCode = _sessions is null ? StatusCodes.Status404NotFound : StatusCodes.Status403Forbidden;
+            return;
+        }
+        DashboardLoginRequest? login;
+        try { login = await JsonSerializer.DeserializeAsync(http.Request.Body, CliJsonContext.Default.DashboardLoginRequest, http.RequestAborted).ConfigureAwait(false); }
+        catch (Exception e) when (e is JsonException or Microsoft.AspNetCore.Http.BadHttpRequestException) { login = null; }
+        if (login is null || string.IsNullOrEmpty(login.Id) || string.IsNullOrEmpty(login.Secret))
+        {
+            http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+        try
+        {
+            var (cookie, session) = await _sessions.SignInAsync(login.Id, login.Secret, http.RequestAborted).ConfigureAwait(false);
+            http.Response.Cookies.Append(DashboardSessions.CookieName, cookie, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/" });
+            await WriteJsonAsync(http, new DashboardSessionView(true, session.Account), CliJsonContext.Default.DashboardSessionView).ConfigureAwait(false);
+        }
+        catch (MicroException e)
+        {
+            http.Response.StatusCode = e.Code is >= 400 and < 600 ? e.Code : StatusCodes.Status401Unauthorized;
+            await WriteJsonAsync(http, new ErrorView(new ErrorDetail(e.Id, e.Code, e.Detail, ExitCodes.For(e))), CliJsonContext.Default.ErrorView).ConfigureAwait(false);
+        }
+    }
+
+    private Task LogoutAsync(HttpContext http)
+    {
+        if (_sessions is not null && SameOriginJson(http.Request)) _sessions.SignOut(http.Request);
+        http.Response.Cookies.Delete(DashboardSessions.CookieName);
+        return Task.CompletedTask;
+    }
+
+    private async Task CallAsync(HttpContext http, DashboardSessions.Session? session)
     {
         if (!SameOriginJson(http.Request))
         {
@@ -175,10 +225,13 @@ public sealed class DashboardServer : IAsyncDisposable
         try
         {
             var request = new RawPayload(JsonSerializer.SerializeToUtf8Bytes(call.Request, CliJsonContext.Default.JsonElement));
+            var metadata = call.Metadata is null ? new Dictionary<string, string>() : new Dictionary<string, string>(call.Metadata);
+            metadata.Remove("authorization"); // only the signed-in account's token, never one the page makes up
+            if (session is not null) metadata["authorization"] = await _sessions!.AuthorizationAsync(session, call.Service, http.RequestAborted).ConfigureAwait(false);
             var options = new CallOptions
             {
                 Address = string.IsNullOrWhiteSpace(call.Address) ? null : call.Address,
-                Metadata = call.Metadata,
+                Metadata = metadata,
                 Timeout = call.TimeoutMs is > 0 and <= 600_000 ? TimeSpan.FromMilliseconds(call.TimeoutMs.Value) : null,
             };
             var reply = await new JsonCaller(_services.Client).CallAsync(call.Service, call.Endpoint, request, options, http.RequestAborted).ConfigureAwait(false);

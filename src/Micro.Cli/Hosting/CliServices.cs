@@ -5,6 +5,7 @@ using Micro.Config;
 using Micro.Etcd;
 using Micro.Postgres;
 using Micro.Redis;
+using Micro.Sqlite;
 using Micro.Registry;
 using Micro.Store;
 using Microsoft.Extensions.Configuration;
@@ -62,9 +63,10 @@ public sealed class CliServices : IAsyncDisposable
         // Raw JSON (and raw protobuf) calls: the tool has no service types, the bytes pass through.
         services.AddSingleton<ICodec>(new PassThroughCodec(new JsonCodec()));
         services.AddSingleton<ICodec>(new PassThroughCodec(new ProtobufCodec()));
-        services.AddMicroEtcd();
-        services.AddMicroRedis();
-        services.AddMicroPostgres();
+        services.AddEtcdPlugins();
+        services.AddRedisPlugins();
+        services.AddPostgresPlugins();
+        services.AddSqlitePlugins(); // MICRO_STORE=file
         services.AddMicro();
         return services.BuildServiceProvider();
     }

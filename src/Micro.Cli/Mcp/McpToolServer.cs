@@ -17,7 +17,7 @@ namespace Micro.Cli.Mcp;
 /// </summary>
 public sealed partial class McpToolServer(RegistryView view, IMicroClient client, ILoggerFactory logging)
 {
-    private McpTools _tools = McpTools.Empty;
+    private volatile McpTools _tools = McpTools.Empty; // replaced whole by the registry follower, read by the handlers
 
     /// <summary>Per-call deadline (MCP clients wait on the reply).</summary>
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);

@@ -26,6 +26,8 @@ namespace Micro.Cli.Output;
 [JsonSerializable(typeof(Dashboard.DashboardCallRequest))]
 [JsonSerializable(typeof(Dashboard.DashboardCallResult))]
 [JsonSerializable(typeof(Dashboard.DashboardSnapshot))]
+[JsonSerializable(typeof(Dashboard.DashboardSessionView))]
+[JsonSerializable(typeof(Dashboard.DashboardLoginRequest))]
 
 
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -1,18 +1,22 @@
 using Micro.Plugins;
 using Micro.Store;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using StackExchange.Redis;
+using Microsoft.Extensions.Options;
 
 namespace Micro.Redis.Store;
 
+/// <summary>Registers the Redis store.</summary>
 public static class RedisStoreServiceCollectionExtensions
 {
-    /// <summary>Makes "redis" selectable by configuration: MICRO_STORE=redis with MICRO_STORE_ADDRESS=host:port.</summary>
-    public static IServiceCollection AddMicroRedisStore(this IServiceCollection services) =>
-        services.AddPlugin<IStore>("redis", sp => new RedisStore(RedisConnection.Connect(sp, "store"), sp.GetService<StoreOptions>(), time: sp.GetService<TimeProvider>(), ownsConnection: true));
+    /// <summary>Makes "redis" selectable by configuration: <c>MICRO_STORE=redis</c> with <c>MICRO_STORE_ADDRESS</c>=host:port.</summary>
+    public static IServiceCollection AddRedisStorePlugin(this IServiceCollection services) =>
+        services.AddMicroStore().AddPlugin<IStore>("redis", sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<StoreOptions>>().Value;
+            return new RedisStore(RedisConnection.Connect(options.Address, "Store"), options, sp.GetService<TimeProvider>()) { OwnsConnection = true };
+        });
 
-    /// <summary>Uses Redis as the store, whatever the configuration says.</summary>
-    public static IServiceCollection AddRedisStore(this IServiceCollection services, string address) =>
-        services.AddSingleton<IStore>(sp => new RedisStore(ConnectionMultiplexer.Connect(address), sp.GetService<StoreOptions>(), time: sp.GetService<TimeProvider>(), ownsConnection: true));
+    /// <summary>Uses Redis as the store, whatever the configuration says; <paramref name="configure"/> sets its address and more.</summary>
+    public static IServiceCollection UseRedisStore(this IServiceCollection services, Action<StoreOptions>? configure = null) =>
+        services.AddRedisStorePlugin().UsePlugin("Store", "redis", configure);
 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 
 namespace Micro.Auth;
 
+/// <summary>Wires auth (JWT accounts, rules, credentials, middleware) into a service.</summary>
 public static class AuthServiceCollectionExtensions
 {
     /// <summary>

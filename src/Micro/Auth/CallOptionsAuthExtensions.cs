@@ -3,6 +3,7 @@ using Micro.Server;
 
 namespace Micro.Auth;
 
+/// <summary>Auth-related tweaks to a single call's <see cref="CallOptions"/>.</summary>
 public static class CallOptionsAuthExtensions
 {
     /// <summary>

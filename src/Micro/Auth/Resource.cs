@@ -19,5 +19,6 @@ public sealed record Resource(string Type, string Name, string Endpoint)
     /// <summary>A delivery of <paramref name="topic"/> to the subscriber of <paramref name="service"/>.</summary>
     public static Resource Subscriber(string topic, string service) => new(SubscriberType, topic, service);
 
+    /// <summary><c>type:name:endpoint</c>, for logs and error messages.</summary>
     public override string ToString() => $"{Type}:{Name}:{Endpoint}";
 }

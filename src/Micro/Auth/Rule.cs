@@ -28,6 +28,7 @@ public sealed record Rule
     /// <summary>Higher first; at equal priority a deny beats a grant.</summary>
     public int Priority { get; init; }
 
+    /// <summary>A one-line description for logs and error messages.</summary>
     public override string ToString() =>
         $"rule '{Id}' ({Access.ToString().ToLowerInvariant()} scope '{Scope}' on {Resource}, priority {Priority})";
 }

@@ -16,6 +16,7 @@ namespace Micro.Codec;
 /// </summary>
 public sealed class JsonCodec : ICodec
 {
+    /// <summary>The content-type this codec answers to.</summary>
     public const string MediaType = "application/json";
     private static readonly JsonParser ProtoParser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
     private readonly JsonSerializerOptions _options;
@@ -36,6 +37,7 @@ public sealed class JsonCodec : ICodec
     /// <summary>Protobuf messages, and plain types that a registered context (or, outside NativeAOT, reflection) describes.</summary>
     public bool CanHandle(Type type) => typeof(IMessage).IsAssignableFrom(type) || _options.TryGetTypeInfo(type, out _);
 
+    /// <inheritdoc/>
     public void Write<T>(T value, IBufferWriter<byte> output)
     {
         if (value is IMessage message)
@@ -50,6 +52,7 @@ public sealed class JsonCodec : ICodec
         JsonSerializer.Serialize(writer, value, TypeInfo<T>());
     }
 
+    /// <inheritdoc/>
     public T Read<T>(in ReadOnlySequence<byte> input)
     {
         var info = typeof(IMessage).IsAssignableFrom(typeof(T)) ? null : TypeInfo<T>();

@@ -7,12 +7,17 @@ namespace Micro.Codec;
 /// <summary>Protocol Buffers for Google.Protobuf <see cref="IMessage"/> types (<c>application/protobuf</c>).</summary>
 public sealed class ProtobufCodec : ICodec
 {
+    /// <summary>The content-type this codec answers to.</summary>
     public const string MediaType = "application/protobuf";
 
+    /// <inheritdoc/>
     public string ContentType => MediaType;
 
+    /// <summary>Only generated protobuf messages (<see cref="IMessage"/>).</summary>
     public bool CanHandle(Type type) => typeof(IMessage).IsAssignableFrom(type);
 
+    /// <inheritdoc/>
+    /// <exception cref="MicroException">415 when <typeparamref name="T"/> is not a protobuf message.</exception>
     public void Write<T>(T value, IBufferWriter<byte> output)
     {
         if (value is not IMessage message)
@@ -23,6 +28,7 @@ public sealed class ProtobufCodec : ICodec
     /// <inheritdoc/>
     public int? SizeOf<T>(T value) => value is IMessage message ? message.CalculateSize() : null;
 
+    /// <inheritdoc/>
     public T Read<T>(in ReadOnlySequence<byte> input)
     {
         var message = ProtobufFactory<T>.Create();

@@ -7,11 +7,14 @@ namespace Micro.Config;
 /// </summary>
 public interface IMicroConfig
 {
-    /// <summary>The value at a path given as segments ("database", "host") or dotted ("database.host").</summary>
+    /// <summary>
+    /// The value at a path: segments ("database", "host"), taken literally, so a segment may hold a dot
+    /// ("Logging", "LogLevel", "Microsoft.AspNetCore"); or one string, "database:host" (dots literal) or "database.host".
+    /// </summary>
     ConfigValue Get(params string[] path);
 
     /// <summary>
-    /// Calls <paramref name="onChange"/> with the new value each time the value (or subtree) at
+    /// Calls <paramref name="onChange"/> (path spelled as for <see cref="Get"/> with one string) with the new value each time the value (or subtree) at
     /// <paramref name="path"/> changes, and not on reloads that leave it as it was. Dispose to stop.
     /// </summary>
     IDisposable Watch(string path, Action<ConfigValue> onChange);

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Micro.Config;
 
 /// <summary>JSON to configuration keys, as Microsoft.Extensions.Configuration.Json does it: objects nest with ':', arrays by index.</summary>
-public static class JsonConfigurationFlattener
+internal static class JsonConfigurationFlattener
 {
     public static Dictionary<string, string?> Flatten(ReadOnlyMemory<byte> json)
     {

@@ -10,37 +10,29 @@ namespace Micro.Config;
 public sealed class MicroConfig : IMicroConfig
 {
     private readonly IConfiguration _configuration;
-    private readonly List<ConfigLoadError> _errors = [];
+    private readonly IReportsLoadErrors[] _reporting;
 
+    /// <summary>Micro's view of <paramref name="configuration"/>; errors are collected from its providers that report them.</summary>
     public MicroConfig(IConfiguration configuration)
     {
         _configuration = configuration ?? throw new ArgumentNullException(nameof(configuration));
-        if (configuration is IConfigurationRoot root)
-            foreach (var provider in root.Providers.OfType<IReportsLoadErrors>())
-                provider.LoadFailed += OnLoadFailed;
+        _reporting = configuration is IConfigurationRoot root ? [.. root.Providers.OfType<IReportsLoadErrors>()] : [];
+        foreach (var provider in _reporting) provider.LoadFailed += e => LoadFailed?.Invoke(e);
     }
 
-    public IReadOnlyList<ConfigLoadError> Errors
-    {
-        get { lock (_errors) return [.. _errors]; }
-    }
+    /// <inheritdoc />
+    public IReadOnlyList<ConfigLoadError> Errors => [.. _reporting.Select(p => p.LastError).OfType<ConfigLoadError>()];
 
+    /// <inheritdoc />
     public event Action<ConfigLoadError>? LoadFailed;
 
-    private void OnLoadFailed(ConfigLoadError error)
-    {
-        lock (_errors)
-        {
-            _errors.RemoveAll(e => e.Source == error.Source);
-            _errors.Add(error);
-        }
-        LoadFailed?.Invoke(error);
-    }
-
+    /// <inheritdoc />
     public ConfigValue Get(params string[] path) => new(_configuration.GetSection(Key(path)));
 
+    /// <inheritdoc />
     public IDisposable Watch(string path, Action<ConfigValue> onChange)
     {
+        ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(onChange);
         var key = Key([path]);
         var last = Snapshot(key);
@@ -58,8 +50,18 @@ public sealed class MicroConfig : IMicroConfig
         });
     }
 
-    /// <summary>"database.host", ["database", "host"] and "database:host" all mean the same key.</summary>
-    private static string Key(string[] path) => string.Join(':', path.SelectMany(p => p.Split('.', ':', StringSplitOptions.RemoveEmptyEntries)));
+    /// <summary>
+    /// One string is a path: "database:host" (configuration's own separator; dots in it are literal) or, when it has
+    /// no ':', "database.host". Several strings are segments taken literally, so a key holding a dot is reachable:
+    /// ("Logging", "LogLevel", "Microsoft.AspNetCore").
+    /// </summary>
+    internal static string Key(string[] path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (path.Length != 1) return string.Join(':', path);
+        var single = path[0] ?? throw new ArgumentNullException(nameof(path));
+        return single.Contains(':', StringComparison.Ordinal) ? single : single.Replace('.', ':');
+    }
 
     /// <summary>The value and every descendant, as one comparable string.</summary>
     private string Snapshot(string key)
@@ -69,10 +71,4 @@ public sealed class MicroConfig : IMicroConfig
         var parts = section.AsEnumerable(makePathsRelative: true).OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + "=" + kv.Value);
         return (section.Value is null ? "\0" : "=" + section.Value) + "\n" + string.Join('\n', parts);
     }
-}
-
-/// <summary>A configuration provider that keeps its last good data on a failed reload and says so.</summary>
-public interface IReportsLoadErrors
-{
-    event Action<ConfigLoadError>? LoadFailed;
 }

@@ -32,7 +32,7 @@ public sealed class MicroServiceBuilder
         // Per-request logs from ASP.NET drown a service's own; Micro logs what matters.
         _web.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // A service's data lives in its own database unless configured otherwise.
-        _web.Services.AddSingleton(sp => Store.StoreServiceCollectionExtensions.StoreOptionsFrom(sp.GetService<IConfiguration>(), name));
+        _web.Services.PostConfigure<Store.StoreOptions>(o => o.Database ??= name);
         // Before AddMicro: the service's auth identity is its name (AddMicro's own AddMicroAuth is then a no-op).
         _web.Services.AddMicroAuth(name);
         _web.Services.AddMicro();
@@ -42,15 +42,21 @@ public sealed class MicroServiceBuilder
     /// <summary>The service name other services call it by.</summary>
     public string Name { get; }
 
+    /// <summary>The app's DI container, with Micro's defaults already added (TryAdd: registrations here win).</summary>
     public IServiceCollection Services => _web.Services;
+    /// <summary>Settings from appsettings, environment (MICRO_*) and the command line; add sources here.</summary>
     public ConfigurationManager Configuration => _web.Configuration;
+    /// <summary>Logging setup; ASP.NET Core's per-request logs are filtered to warnings.</summary>
     public ILoggingBuilder Logging => _web.Logging;
+    /// <summary>The hosting environment (Development, Production, ...).</summary>
     public IHostEnvironment Environment => _web.Environment;
 
     /// <summary>Server settings; when not set in code they come from configuration (<c>--address</c>, MICRO_SERVER_*).</summary>
     public ServerOptions? Server { get; set; }
 
     /// <summary>Serves <paramref name="endpoint"/> ("Greeter.Hello") with a synchronous handler.</summary>
+    /// <param name="endpoint">The endpoint name, <c>Type.Method</c>; checked here, not at start.</param>
+    /// <param name="handler">Answers one request; throw <see cref="Errors.MicroException"/> to send the caller an error.</param>
     /// <param name="idempotent">Running it twice does no harm (a read, a put of a whole value): the registry says so and
     /// clients then retry it on another node after a failure in mid-call, not only when it provably did not run.</param>
     public MicroServiceBuilder Handle<TRequest, TResponse>(string endpoint, Func<TRequest, CallContext, TResponse> handler, bool idempotent = false)
@@ -61,6 +67,8 @@ public sealed class MicroServiceBuilder
     }
 
     /// <summary>Serves <paramref name="endpoint"/> with an asynchronous handler.</summary>
+    /// <param name="endpoint">The endpoint name, <c>Type.Method</c>; checked here, not at start.</param>
+    /// <param name="handler">Answers one request; throw <see cref="Errors.MicroException"/> to send the caller an error.</param>
     /// <param name="idempotent">See <see cref="Handle{TRequest, TResponse}(string, Func{TRequest, CallContext, TResponse}, bool)"/>.</param>
     public MicroServiceBuilder Handle<TRequest, TResponse>(string endpoint, Func<TRequest, CallContext, Task<TResponse>> handler, bool idempotent = false)
         where TRequest : class where TResponse : class
@@ -111,6 +119,10 @@ public sealed class MicroServiceBuilder
         return this;
     }
 
+    /// <summary>
+    /// Validates the server settings, sets up Kestrel (h2c) and gRPC and builds the runnable service.
+    /// Throws when a setting is invalid or a handler type has no codec, so mistakes surface before the first call.
+    /// </summary>
     public MicroApp Build()
     {
         var options = Server ?? ServerOptionsFrom(Configuration);

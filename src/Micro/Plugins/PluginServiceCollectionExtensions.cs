@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace Micro.Plugins;
 
+/// <summary>Registers plug-in implementations by name and picks one per piece from configuration or code.</summary>
 public static class PluginServiceCollectionExtensions
 {
     /// <summary>Makes an implementation of <typeparamref name="T"/> selectable by name from configuration.</summary>

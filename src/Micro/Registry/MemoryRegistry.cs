@@ -15,10 +15,13 @@ public sealed class MemoryRegistry : IRegistry
     private readonly Dictionary<string, Dictionary<string, Entry>> _services = new(StringComparer.Ordinal);
     private readonly List<Channel<RegistryEvent>> _watchers = [];
 
+    /// <summary>An empty registry; <paramref name="time"/> drives TTL expiry (tests pass a fake clock).</summary>
     public MemoryRegistry(TimeProvider? time = null) => _time = time ?? TimeProvider.System;
 
+    /// <inheritdoc/>
     public string Name => "memory";
 
+    /// <inheritdoc/>
     public Task RegisterAsync(ServiceInfo service, RegisterOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(service);
@@ -45,6 +48,7 @@ public sealed class MemoryRegistry : IRegistry
         return Task.CompletedTask;
     }
 
+    /// <inheritdoc/>
     public Task DeregisterAsync(ServiceInfo service, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(service);
@@ -61,6 +65,7 @@ public sealed class MemoryRegistry : IRegistry
         return Task.CompletedTask;
     }
 
+    /// <inheritdoc/>
     public Task<IReadOnlyList<ServiceInfo>> GetServiceAsync(string name, CancellationToken cancellationToken = default)
     {
         lock (_gate)
@@ -73,6 +78,7 @@ public sealed class MemoryRegistry : IRegistry
         }
     }
 
+    /// <inheritdoc/>
     public Task<IReadOnlyList<ServiceInfo>> ListServicesAsync(CancellationToken cancellationToken = default)
     {
         lock (_gate)
@@ -83,6 +89,7 @@ public sealed class MemoryRegistry : IRegistry
         }
     }
 
+    /// <inheritdoc/>
     public async IAsyncEnumerable<RegistryEvent> WatchAsync(string? service = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var channel = Channel.CreateUnbounded<RegistryEvent>(new UnboundedChannelOptions { SingleReader = true });

@@ -4,7 +4,7 @@ namespace Micro.Selector;
 
 /// <summary>
 /// Client-side load balancing: picks one node of a service for a call. The client has already
-/// removed nodes that failed recently or were tried in this call, so <paramref name="nodes"/> is never empty.
+/// removed nodes that failed recently or were tried in this call, so the list it picks from is never empty.
 /// </summary>
 public interface ISelector
 {

@@ -2,11 +2,13 @@ using Micro.Registry;
 
 namespace Micro.Selector;
 
-/// <summary>The default: a uniformly random node, which spreads load without shared state.</summary>
+/// <summary>A uniformly random node (MICRO_SELECTOR=random): spreads load without shared state, but ignores node speed.</summary>
 public sealed class RandomSelector : ISelector
 {
+    /// <inheritdoc/>
     public string Name => "random";
 
+    /// <inheritdoc/>
     public NodeInfo Select(string service, IReadOnlyList<NodeInfo> nodes) =>
         nodes.Count == 1 ? nodes[0] : nodes[Random.Shared.Next(nodes.Count)];
 }

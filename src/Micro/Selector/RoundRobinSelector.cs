@@ -9,8 +9,10 @@ public sealed class RoundRobinSelector : ISelector
 {
     private readonly ConcurrentDictionary<string, StrongBox<int>> _next = new(StringComparer.Ordinal);
 
+    /// <inheritdoc/>
     public string Name => "roundrobin";
 
+    /// <inheritdoc/>
     public NodeInfo Select(string service, IReadOnlyList<NodeInfo> nodes)
     {
         if (nodes.Count == 1) return nodes[0];

@@ -12,7 +12,7 @@ public sealed class CallContext
     private IReadOnlyDictionary<string, string>? _cached;
     private AsyncServiceScope? _scope;
 
-    /// <param name="metadata">Builds the metadata from <paramref name="metadataSource"/> on first use (no closure per call).</param>
+    // metadata builds the metadata from metadataSource on first use (no closure per call).
     internal CallContext(string service, string endpoint, string contentType, DateTime? deadline,
         Func<object, IReadOnlyDictionary<string, string>> metadata, object metadataSource, CancellationToken cancellationToken,
         CancellationToken draining, IServiceProvider services)

@@ -4,4 +4,4 @@ namespace Micro.Store;
 
 /// <summary>Source-generated JSON for record metadata (NativeAOT-safe).</summary>
 [JsonSerializable(typeof(Dictionary<string, string>))]
-public sealed partial class StoreJsonContext : JsonSerializerContext;
+internal sealed partial class StoreJsonContext : JsonSerializerContext;

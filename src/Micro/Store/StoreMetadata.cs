@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Micro.Store;
 
 /// <summary>Record metadata as stored text (JSON); most records have none, which costs nothing.</summary>
-public static class StoreMetadata
+internal static class StoreMetadata
 {
     private const string Empty = "{}";
     private static readonly IReadOnlyDictionary<string, string> None = new Dictionary<string, string>();

@@ -1,31 +1,60 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Micro.Sync;
 
 /// <summary>
 /// The shared machinery of every <see cref="ISync"/>: validation, waiting with timeouts, renewal
 /// every TTL/3, the lost signal and leadership on top of locks. A backend supplies four atomic
-/// operations on a key (acquire if free, renew if still mine, release if still mine, read).
+/// operations on a key (acquire if free, renew if still mine, release if still mine, read) and,
+/// optionally, a release notification. Waiters do not poll: they sleep until a release is signalled
+/// (in this process, or by the backend), until the holder's lease is due to expire, or at most
+/// <see cref="SyncOptions.PollInterval"/> (the safety net). A transient backend error while waiting
+/// is retried with backoff (and logged) until the wait's limit, instead of ending the wait.
 /// </summary>
 public abstract class LeaseSync : ISync
 {
-    private readonly ConcurrentDictionary<string, TaskCompletionSource> _released = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<LeaseHandle, byte> _handles = new();
-    private int _disposed;
+    private static readonly TimeSpan FirstErrorRetry = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan LastErrorRetry = TimeSpan.FromSeconds(2);
 
-    protected LeaseSync(TimeProvider? time)
+    private readonly Dictionary<string, KeyWaiters> _waiters = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<LeaseHandle, byte> _handles = new();
+    private readonly ILogger _logger;
+    private int _disposed;
+    private long _attempts;
+
+    /// <summary>The machinery with <paramref name="options"/> (defaults when null) on <paramref name="time"/> (the system clock when null).</summary>
+    protected LeaseSync(SyncOptions? options, TimeProvider? time, ILogger? logger = null)
     {
+        Options = (options ?? new SyncOptions()).Checked();
         Time = time ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
     }
 
-    /// <summary>The clock for TTLs, renewals and waits (a FakeTimeProvider in tests).</summary>
+    /// <summary>How many times this sync asked its backend for a lease (tests and benchmarks count a waiter's requests with it).</summary>
+    internal long Attempts => Interlocked.Read(ref _attempts);
+
+    /// <summary>The options this sync was built with.</summary>
+    protected SyncOptions Options { get; }
+
+    /// <summary>The one clock for TTLs, renewals, expiry and waits (a FakeTimeProvider in tests); timestamps, never wall-clock time.</summary>
     protected internal TimeProvider Time { get; }
 
-    /// <summary>How often a waiter retries a held lock; releases in this process wake waiters at once.</summary>
-    protected virtual TimeSpan RetryInterval => TimeSpan.FromMilliseconds(10);
+    /// <summary>
+    /// Atomically takes <paramref name="key"/> for <paramref name="ttl"/> if nobody holds it; otherwise says it is held
+    /// and, when the backend knows, for how long.
+    /// </summary>
+    protected abstract ValueTask<LeaseAttempt> TryAcquireAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken);
 
-    /// <summary>Atomically takes <paramref name="key"/> for <paramref name="ttl"/> if nobody holds it; null if held.</summary>
-    protected abstract ValueTask<LeaseClaim?> TryAcquireAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken);
+    /// <summary>
+    /// Starts the backend's release notification for <paramref name="key"/>: call <paramref name="released"/> whenever the
+    /// key may have become free (released, deleted, expired). Called when the first waiter of a key in this process starts
+    /// waiting; disposed when the last one stops. Returns once the notification is active; null when the backend has none
+    /// (waiters then rely on the lease's remaining time and the poll interval).
+    /// </summary>
+    protected virtual ValueTask<IAsyncDisposable?> WatchReleasesAsync(string key, Action released, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IAsyncDisposable?>(null);
 
     /// <summary>Extends the claim by its TTL if it is still this holder's; false when it is gone or someone else's.</summary>
     protected abstract ValueTask<bool> RenewAsync(LeaseClaim claim, TimeSpan ttl, CancellationToken cancellationToken);
@@ -39,6 +68,7 @@ public abstract class LeaseSync : ISync
     /// <summary>Closes the backend's connections (after every held lease was released).</summary>
     protected virtual ValueTask DisposeCoreAsync() => ValueTask.CompletedTask;
 
+    /// <inheritdoc />
     public async ValueTask<ILock> LockAsync(string id, LockOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new LockOptions();
@@ -46,6 +76,7 @@ public abstract class LeaseSync : ISync
         return await HoldAsync(id, LockKey(id), NewValue(candidate: ""), candidate: "", options.Ttl, options.Wait, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
     public async ValueTask<ILeadership> LeaderAsync(string id, LeaderOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new LeaderOptions();
@@ -55,6 +86,7 @@ public abstract class LeaseSync : ISync
         return await HoldAsync(id, LeaderKey(id), NewValue(candidate), candidate, options.Ttl, options.Wait, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
     public async ValueTask<LeaderInfo?> GetLeaderAsync(string id, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
@@ -65,6 +97,7 @@ public abstract class LeaseSync : ISync
         return new LeaderInfo(id, bar < 0 ? claim.Value : claim.Value[(bar + 1)..], claim.Token);
     }
 
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
@@ -95,36 +128,132 @@ public abstract class LeaseSync : ISync
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var started = Time.GetTimestamp();
-        var interval = RetryInterval;
-        while (true)
+        KeyWaiters? waiters = null;
+        var errors = 0;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var released = _released.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
-            // The lease is valid from before the request was sent: our view of expiry is never later than the server's.
-            var attempt = Time.GetTimestamp();
-            var claim = await TryAcquireAsync(key, value, ttl, cancellationToken).ConfigureAwait(false);
-            if (claim is not null)
+            while (true)
             {
-                var handle = new LeaseHandle(this, id, candidate, claim, ttl, Math.Min(attempt, claim.StartedAt ?? attempt));
-                _handles.TryAdd(handle, 0);
-                handle.Start();
-                return handle;
+                cancellationToken.ThrowIfCancellationRequested();
+                // Taken before the try: a release signalled after it wakes this waiter.
+                var signal = waiters?.Signal;
+                // The lease is valid from before the request was sent: our view of expiry is never later than the server's.
+                var attemptAt = Time.GetTimestamp();
+                LeaseAttempt attempt;
+                try
+                {
+                    Interlocked.Increment(ref _attempts);
+                    attempt = await TryAcquireAsync(key, value, ttl, cancellationToken).ConfigureAwait(false);
+                    errors = 0;
+                }
+                catch (Exception e) when (wait != TimeSpan.Zero && !cancellationToken.IsCancellationRequested && _disposed == 0 && e is not (OperationCanceledException or ObjectDisposedException or ArgumentException))
+                {
+                    // Transient (connection lost, failover, timeout): the wait goes on, with backoff, until its limit.
+                    errors++;
+                    var retry = TimeSpan.FromTicks(Math.Min(FirstErrorRetry.Ticks << Math.Min(errors - 1, 10), LastErrorRetry.Ticks));
+                    if (wait is { } limit && Time.GetElapsedTime(started) + retry >= limit) throw;
+                    SyncLog.WaitFailed(_logger, e, id, errors, retry);
+                    await Task.Delay(retry, Time, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                if (attempt.Claim is { } claim)
+                {
+                    var handle = new LeaseHandle(this, id, candidate, claim, ttl, Math.Min(attemptAt, claim.StartedAt ?? attemptAt));
+                    _handles.TryAdd(handle, 0);
+                    handle.Start();
+                    return handle;
+                }
+                var delay = Options.PollInterval;
+                // The holder's lease runs out then (unless renewed): try just after, not a poll interval later.
+                if (attempt.HeldFor is { } held && held < delay) delay = held + TimeSpan.FromMilliseconds(1 + Random.Shared.Next(5));
+                if (wait is { } max)
+                {
+                    var left = max - Time.GetElapsedTime(started);
+                    if (left <= TimeSpan.Zero) throw new LockTimeoutException(id, max);
+                    if (left < delay) delay = left;
+                }
+                if (waiters is null)
+                {
+                    // First failed try: start listening for releases, then try again at once (a release may have
+                    // happened before the notification was active).
+                    waiters = await EnterAsync(key, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var sleep = Task.Delay(delay, Time, stop.Token);
+                await Task.WhenAny(signal!, sleep).ConfigureAwait(false);
+                await stop.CancelAsync().ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
             }
-            // Jittered, backing off to 4x the interval: many waiters still see a release within a few ms,
-            // without each of them hammering the server.
-            var delay = TimeSpan.FromTicks(interval.Ticks / 2 + Random.Shared.NextInt64(interval.Ticks));
-            interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 3 / 2, RetryInterval.Ticks * 4));
-            if (wait is { } limit)
-            {
-                var left = limit - Time.GetElapsedTime(started);
-                if (left <= TimeSpan.Zero) throw new LockTimeoutException(id, limit);
-                if (left < delay) delay = left;
-            }
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var sleep = Task.Delay(delay, Time, stop.Token);
-            await Task.WhenAny(released, sleep).ConfigureAwait(false);
-            await stop.CancelAsync().ConfigureAwait(false);
         }
+        finally
+        {
+            if (waiters is not null) Leave(key, waiters);
+        }
+    }
+
+    /// <summary>Joins the waiters of <paramref name="key"/>; the first one starts the backend's release notification.</summary>
+    private async ValueTask<KeyWaiters> EnterAsync(string key, CancellationToken cancellationToken)
+    {
+        KeyWaiters waiters;
+        lock (_waiters)
+        {
+            if (!_waiters.TryGetValue(key, out waiters!))
+            {
+                _waiters[key] = waiters = new KeyWaiters();
+                // Started off the lock (Task.Run never runs it inline), set under it: the next waiter always sees it.
+                waiters.Watch = Task.Run(() => StartWatchAsync(key, waiters));
+            }
+            waiters.Count++;
+        }
+        // Every waiter waits for the notification to be active (bounded): after that no release is missed.
+        try { await waiters.Watch!.WaitAsync(TimeSpan.FromSeconds(5), Time, cancellationToken).ConfigureAwait(false); }
+        catch (TimeoutException) { /* the poll interval covers a slow start */ }
+        return waiters;
+    }
+
+    private async Task<IAsyncDisposable?> StartWatchAsync(string key, KeyWaiters waiters)
+    {
+        try
+        {
+            return await WatchReleasesAsync(key, waiters.Wake, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // No notification: waiters still see releases through the lease's remaining time and the poll interval.
+            SyncLog.WatchFailed(_logger, e, key);
+            return null;
+        }
+    }
+
+    private void Leave(string key, KeyWaiters waiters)
+    {
+        lock (_waiters)
+        {
+            if (--waiters.Count > 0) return;
+            _waiters.Remove(key);
+        }
+        _ = StopWatchAsync(waiters);
+    }
+
+    private static async Task StopWatchAsync(KeyWaiters waiters)
+    {
+        try
+        {
+            if (await waiters.Watch!.ConfigureAwait(false) is { } watch) await watch.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Stopping a notification that already broke: nothing left to do.
+        }
+    }
+
+    /// <summary>Wakes the waiters of <paramref name="key"/> in this process (after a release here, or a backend notification).</summary>
+    private void Wake(string key)
+    {
+        KeyWaiters? waiters;
+        lock (_waiters) _waiters.TryGetValue(key, out waiters);
+        waiters?.Wake();
     }
 
     internal async ValueTask ReleaseHeldAsync(LeaseHandle handle, CancellationToken cancellationToken)
@@ -136,8 +265,24 @@ public abstract class LeaseSync : ISync
         }
         finally
         {
-            if (_released.TryRemove(handle.Claim.Key, out var waiters)) waiters.TrySetResult();
+            Wake(handle.Claim.Key);
         }
+    }
+
+    /// <summary>The waiters of one key in this process: how many, the signal they sleep on, the backend's notification.</summary>
+    private sealed class KeyWaiters
+    {
+        private TaskCompletionSource _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Count { get; set; }
+
+        public Task<IAsyncDisposable?>? Watch { get; set; }
+
+        public Task Signal => Volatile.Read(ref _signal).Task;
+
+        /// <summary>Completes the current signal and arms a fresh one for the next sleep.</summary>
+        public void Wake() =>
+            Interlocked.Exchange(ref _signal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
     internal ValueTask<bool> RenewHeldAsync(LeaseClaim claim, TimeSpan ttl, CancellationToken cancellationToken) =>

@@ -1,22 +1,31 @@
 using Micro.Plugins;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Micro.Sync;
 
+/// <summary>Registers the sync: chosen by <see cref="SyncOptions.Plugin"/> (<c>MICRO_SYNC</c>) or in code.</summary>
 public static class SyncServiceCollectionExtensions
 {
     /// <summary>
-    /// The sync chosen by MICRO_SYNC (memory or a plug-in's name such as etcd, redis, postgres; default
-    /// memory), whose server address comes from MICRO_SYNC_ADDRESS.
+    /// The sync chosen by <c>MICRO_SYNC</c> / <c>Micro:Sync:Plugin</c> (memory by default, or etcd, redis, postgres once
+    /// the package's <c>Add...Plugins()</c> was called), with <see cref="SyncOptions"/> from <c>Micro:Sync:*</c> and <c>MICRO_SYNC_*</c>.
     /// </summary>
     public static IServiceCollection AddMicroSync(this IServiceCollection services)
     {
-        services.AddPlugin<ISync>("memory", sp => new MemorySync(sp.GetService<TimeProvider>()));
-        services.AddSelectedPlugin<ISync>("sync", defaultName: "memory");
+        services.AddPlugin<ISync>("memory", sp => new MemorySync(Options(sp), sp.GetService<TimeProvider>(), Logger(sp)));
+        services.AddSelectedPlugin<ISync, SyncOptions>("Sync", defaultName: "memory");
         return services;
     }
 
     /// <summary>Uses in-process locks, whatever the configuration says.</summary>
-    public static IServiceCollection AddMemorySync(this IServiceCollection services) =>
-        services.AddSingleton<ISync>(sp => new MemorySync(sp.GetService<TimeProvider>()));
+    public static IServiceCollection UseMemorySync(this IServiceCollection services, Action<SyncOptions>? configure = null) =>
+        services.AddMicroSync().UsePlugin("Sync", "memory", configure);
+
+    /// <summary>The sync options as configured (configuration, then code).</summary>
+    internal static SyncOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<SyncOptions>>().Value;
+
+    /// <summary>The logger every sync backend logs to.</summary>
+    internal static ILogger? Logger(IServiceProvider services) => services.GetService<ILoggerFactory>()?.CreateLogger("Micro.Sync");
 }

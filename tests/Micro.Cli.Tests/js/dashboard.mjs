@@ -49,7 +49,7 @@ try {
 
   // The test stops one node; the page must drop it without a reload.
   await page.evaluate(() => { window.__notReloaded = true; });
-  report("stop-one", { node: nodes[1] });
+  report("stop-one");
   await nextLine();
   const started = Date.now();
   await page.waitForFunction(() => document.querySelectorAll('section.service[data-service="greeter"] tr.node').length === 1, null, { timeout: 30000 });

@@ -12,8 +12,14 @@ public abstract class SyncConformance : IAsyncLifetime
 {
     private readonly List<ISync> _created = [];
 
-    /// <summary>A new client of the backend (another "node"); the suite disposes it.</summary>
-    protected abstract ISync CreateSync();
+    /// <summary>The namespace of this test's keys (<see cref="SyncOptions.Namespace"/>): unique, so tests on shared servers do not collide.</summary>
+    protected string Namespace { get; } = "t" + Guid.NewGuid().ToString("N")[..20];
+
+    /// <summary>A new client of the backend (another "node") with <paramref name="options"/>; the suite disposes it.</summary>
+    protected abstract ISync CreateSync(SyncOptions options);
+
+    /// <summary>How many lease requests <paramref name="sync"/> sent to its backend so far.</summary>
+    protected virtual long Attempts(ISync sync) => ((LeaseSync)sync).Attempts;
 
     /// <summary>Deletes a lease behind its holder's back (key is "lock/{id}" or "leader/{id}").</summary>
     protected abstract Task RevokeAsync(ISync sync, string key);
@@ -21,9 +27,11 @@ public abstract class SyncConformance : IAsyncLifetime
     /// <summary>A TTL short enough for a test that waits for expiry (etcd's minimum is about 2 s).</summary>
     protected virtual TimeSpan ShortTtl => TimeSpan.FromSeconds(2);
 
-    protected ISync NewSync()
+    protected ISync NewSync(TimeSpan? pollInterval = null)
     {
-        var sync = CreateSync();
+        var options = new SyncOptions { Namespace = Namespace };
+        if (pollInterval is { } poll) options.PollInterval = poll;
+        var sync = CreateSync(options);
         lock (_created) _created.Add(sync);
         return sync;
     }
@@ -263,5 +271,25 @@ public abstract class SyncConformance : IAsyncLifetime
         Assert.Equal("b", (await a.GetLeaderAsync(id))?.Candidate);
         await leader.ResignAsync(); // a lost leader's resign must not unseat the next one
         Assert.Equal("b", (await a.GetLeaderAsync(id))?.Candidate);
+    }
+
+    [Fact]
+    public async Task A_waiter_in_another_client_is_woken_by_the_release_and_does_not_poll()
+    {
+        var holder = NewSync();
+        var waiter = NewSync(pollInterval: TimeSpan.FromSeconds(30)); // polling is only the safety net
+        var id = NewId("wake");
+        var held = await holder.LockAsync(id, new LockOptions { Ttl = TimeSpan.FromSeconds(30) });
+        var before = Attempts(waiter);
+        var waiting = waiter.LockAsync(id, new LockOptions { Ttl = TimeSpan.FromSeconds(30), Wait = TimeSpan.FromSeconds(60) }).AsTask();
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (Attempts(waiter) - before < 2 && DateTime.UtcNow < until) await Task.Delay(10); // it tried, and listens now
+        await Task.Delay(TimeSpan.FromSeconds(1)); // a second of waiting: a polling waiter asks the backend dozens of times
+        var asked = Attempts(waiter) - before;
+        await held.UnlockAsync();
+        // Woken by the release: long before the 30 s poll interval or the holder's 30 s TTL.
+        await using var next = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(next.IsHeld);
+        Assert.True(asked <= 3, $"the waiter asked the backend {asked} times in a second of waiting");
     }
 }

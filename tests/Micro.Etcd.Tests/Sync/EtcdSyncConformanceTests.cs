@@ -9,12 +9,9 @@ namespace Micro.Etcd.Tests.Sync;
 
 public sealed class EtcdSyncConformanceTests : SyncConformance, IDisposable
 {
-    private readonly EtcdOptions _options = new() { Address = TestServers.Etcd, Prefix = $"/micro-test-{Guid.NewGuid():N}/" };
-    private readonly dotnet_etcd.EtcdClient _client;
+    private readonly dotnet_etcd.EtcdClient _client = EtcdConnection.Create(new EtcdOptions { Address = TestServers.Etcd });
 
-    public EtcdSyncConformanceTests() => _client = EtcdConnection.Create(_options);
-
-    protected override ISync CreateSync() => new EtcdSync(EtcdConnection.Create(_options), _options, ownsClient: true);
+    protected override ISync CreateSync(SyncOptions options) => new EtcdSync(EtcdConnection.Create(new EtcdOptions { Address = TestServers.Etcd }), options) { OwnsClient = true };
 
     protected override async Task RevokeAsync(ISync sync, string key)
     {
@@ -24,7 +21,7 @@ public sealed class EtcdSyncConformanceTests : SyncConformance, IDisposable
 
     public void Dispose()
     {
-        _client.DeleteRange(_options.Prefix);
+        _client.DeleteRange("/" + Namespace + "/");
         _client.Dispose();
     }
 }
@@ -35,5 +32,5 @@ public sealed class EtcdSyncProcessTests : SyncProcessConformance
 
     protected override string Address => TestServers.Etcd;
 
-    protected override ISync CreateSync() => new EtcdSync(EtcdConnection.Create(new EtcdOptions { Address = TestServers.Etcd }), ownsClient: true);
+    protected override ISync CreateSync() => new EtcdSync(EtcdConnection.Create(new EtcdOptions { Address = TestServers.Etcd })) { OwnsClient = true };
 }

@@ -7,8 +7,17 @@ namespace Micro.Postgres.Tests.Store;
 
 public class PostgresStoreConformanceTests : StoreConformanceSuite
 {
+    // Expiry is the database's clock: TTL tests wait for real, and clients' clocks must not matter.
+    protected override bool ControllableClock => false;
+
+    protected override bool ServerClock => true;
+
+    protected override bool Persistent => true;
+
     protected override Task<IStore> CreateStoreAsync(StoreOptions options, TimeProvider time) =>
         Task.FromResult<IStore>(new PostgresStore(TestServers.Postgres, options, time));
+
+    protected override Task SweepAsync(IStore store) => ((PostgresStore)store).SweepAsync(CancellationToken.None);
 
     protected override async Task DropDatabasesAsync(IReadOnlyList<string> databases)
     {

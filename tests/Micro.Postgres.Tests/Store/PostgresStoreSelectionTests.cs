@@ -19,7 +19,7 @@ public class PostgresStoreSelectionTests
             ["MICRO_STORE_DATABASE"] = "sel" + Guid.NewGuid().ToString("N")[..12],
         }).Build());
         services.AddMicro();
-        services.AddMicroPostgres();
+        services.AddPostgresPlugins();
         await using var provider = services.BuildServiceProvider();
 
         var store = provider.GetRequiredService<IStore>();
@@ -33,7 +33,7 @@ public class PostgresStoreSelectionTests
     {
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["MICRO_STORE"] = "postgres" }).Build());
-        services.AddMicro().AddMicroPostgres();
+        services.AddMicro().AddPostgresPlugins();
         using var provider = services.BuildServiceProvider();
         var e = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IStore>());
         Assert.Contains("MICRO_STORE_ADDRESS", e.Message);

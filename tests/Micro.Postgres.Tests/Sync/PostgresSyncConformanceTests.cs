@@ -8,9 +8,7 @@ namespace Micro.Postgres.Tests.Sync;
 
 public sealed class PostgresSyncConformanceTests : SyncConformance
 {
-    private readonly string _table = $"sync_test_{Guid.NewGuid():N}";
-
-    protected override ISync CreateSync() => new PostgresSync(TestServers.Postgres, table: _table);
+    protected override ISync CreateSync(SyncOptions options) => new PostgresSync(TestServers.Postgres, options);
 
     protected override async Task RevokeAsync(ISync sync, string key)
     {
@@ -24,7 +22,7 @@ public sealed class PostgresSyncConformanceTests : SyncConformance
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
-        await using var sync = new PostgresSync(TestServers.Postgres, table: _table);
+        await using var sync = new PostgresSync(TestServers.Postgres, new SyncOptions { Namespace = Namespace });
         await sync.DropAsync();
     }
 }

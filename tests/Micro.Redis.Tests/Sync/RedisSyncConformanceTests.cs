@@ -9,9 +9,7 @@ namespace Micro.Redis.Tests.Sync;
 public sealed class RedisSyncConformanceTests : SyncConformance, IDisposable
 {
     private readonly ConnectionMultiplexer _connection = ConnectionMultiplexer.Connect(TestServers.Redis);
-    private readonly string _prefix = $"micro-test-{Guid.NewGuid():N}:";
-
-    protected override ISync CreateSync() => new RedisSync(ConnectionMultiplexer.Connect(TestServers.Redis), _prefix, ownsConnection: true);
+    protected override ISync CreateSync(SyncOptions options) => new RedisSync(ConnectionMultiplexer.Connect(TestServers.Redis), options) { OwnsConnection = true };
 
     protected override async Task RevokeAsync(ISync sync, string key) =>
         Assert.True(await _connection.GetDatabase().KeyDeleteAsync(((RedisSync)sync).LeaseKey(key)));
@@ -21,7 +19,7 @@ public sealed class RedisSyncConformanceTests : SyncConformance, IDisposable
         // Leases are gone after unlock; the per-id fencing counters are this test's own keys.
         var server = _connection.GetServers()[0];
         var db = _connection.GetDatabase();
-        foreach (var key in server.Keys(pattern: _prefix + "*")) db.KeyDelete(key);
+        foreach (var key in server.Keys(pattern: Namespace + ":*")) db.KeyDelete(key);
         _connection.Dispose();
     }
 }
@@ -32,5 +30,5 @@ public sealed class RedisSyncProcessTests : SyncProcessConformance
 
     protected override string Address => TestServers.Redis;
 
-    protected override ISync CreateSync() => new RedisSync(ConnectionMultiplexer.Connect(TestServers.Redis), ownsConnection: true);
+    protected override ISync CreateSync() => new RedisSync(ConnectionMultiplexer.Connect(TestServers.Redis)) { OwnsConnection = true };
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Micro.Auth;
 using Micro.Auth.Jwt;
+using Micro.Sqlite.Store;
 using Micro.Store;
 using Micro.Tests.Shared;
 using Xunit.Abstractions;

@@ -65,5 +65,67 @@ public sealed class MicroConfigTests : IDisposable
         Assert.Empty(new ConfigurationBuilder().AddMicroJsonFile(Path.Combine(_folder, "optional.json"), optional: true).Build().AsEnumerable());
     }
 
+    [Fact]
+    public async Task An_editor_that_renames_the_old_file_away_before_writing_never_empties_the_configuration()
+    {
+        var file = Path.Combine(_folder, "editor.json");
+        File.WriteAllText(file, """{ "greeting": { "text": "Hello" } }""");
+        var root = new ConfigurationBuilder().AddMicroJsonFile(file).Build();
+        var config = new MicroConfig(root);
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string?>();
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var watch = config.Watch("greeting.text", v => { seen.Enqueue(v.Raw); if (v.Raw == "Hola") arrived.TrySetResult(); });
+        var missing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        config.LoadFailed += _ => missing.TrySetResult();
+
+        // vim's way: the old file becomes the backup, then the new one is written under the old name.
+        File.Move(file, file + "~");
+        await missing.Task.WaitAsync(TimeSpan.FromSeconds(10)); // the moment without a file was seen...
+        Assert.Equal("Hello", config.Get("greeting", "text").String("")); // ...and kept the last values
+        Assert.Contains("missing", Assert.Single(config.Errors).Message);
+        File.WriteAllText(file, """{ "greeting": { "text": "Hola" } }""");
+        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Write-new-and-rename (most editors, atomic saves): never an empty or missing value either.
+        var temp = Path.Combine(_folder, ".editor.json.tmp");
+        File.WriteAllText(temp, """{ "greeting": { "text": "Salut" } }""");
+        File.Move(temp, file, overwrite: true);
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (config.Get("greeting", "text").Raw != "Salut" && DateTime.UtcNow < until) await Task.Delay(20);
+        Assert.Equal("Salut", config.Get("greeting", "text").Raw);
+        Assert.DoesNotContain(seen, v => string.IsNullOrEmpty(v));
+        Assert.Empty(config.Errors);
+    }
+
+    [Fact]
+    public async Task An_optional_file_in_a_folder_that_does_not_exist_yet_is_fine_and_picked_up_later()
+    {
+        var file = Path.Combine(_folder, "not", "yet", "late.json");
+        var root = new ConfigurationBuilder().AddMicroJsonFile(file, optional: true).Build();
+        var config = new MicroConfig(root);
+        Assert.Null(config.Get("late").Raw);
+        Assert.Empty(config.Errors);
+        var arrived = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var watch = config.Watch("late", v => arrived.TrySetResult(v.Raw));
+
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, """{ "late": "here" }""");
+        Assert.Equal("here", await arrived.Task.WaitAsync(TimeSpan.FromSeconds(15)));
+        ((IDisposable)root).Dispose();
+    }
+
+    [Fact]
+    public void Segments_are_literal_so_keys_with_dots_are_reachable()
+    {
+        var file = Path.Combine(_folder, "dots.json");
+        File.WriteAllText(file, """{ "Logging": { "LogLevel": { "Default": "Information", "Microsoft.AspNetCore": "Warning" } } }""");
+        var config = new MicroConfig(new ConfigurationBuilder().AddMicroJsonFile(file).Build());
+        Assert.Equal("Warning", config.Get("Logging", "LogLevel", "Microsoft.AspNetCore").Raw);
+        Assert.Equal("Warning", config.Get("Logging:LogLevel:Microsoft.AspNetCore").Raw);   // ':' path: dots are literal
+        Assert.Equal("Information", config.Get("Logging.LogLevel.Default").Raw);          // no ':': dots separate
+        Assert.Equal("Information", config.Get("Logging", "LogLevel", "Default").Raw);
+        Assert.Null(config.Get("Logging", "LogLevel", "Microsoft", "AspNetCore").Raw);
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }

@@ -7,14 +7,10 @@ public class MemoryStoreConformanceTests : StoreConformanceSuite
 {
     protected override Task<IStore> CreateStoreAsync(StoreOptions options, TimeProvider time) =>
         Task.FromResult<IStore>(new MemoryStore(options, time));
-}
 
-public sealed class FileStoreConformanceTests : StoreConformanceSuite, IDisposable
-{
-    private readonly string _folder = Directory.CreateTempSubdirectory("micro-store-").FullName;
-
-    protected override Task<IStore> CreateStoreAsync(StoreOptions options, TimeProvider time) =>
-        Task.FromResult<IStore>(new FileStore(options with { Address = _folder }, time));
-
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    protected override Task SweepAsync(IStore store)
+    {
+        ((MemoryStore)store).Sweep();
+        return Task.CompletedTask;
+    }
 }

@@ -8,7 +8,9 @@ public sealed class MemorySyncConformanceTests : SyncConformance
     // One in-process lock space shared by every "client", like one server shared by many nodes.
     private readonly SharedMemorySync _shared = new();
 
-    protected override ISync CreateSync() => new SharedView(_shared.Sync);
+    protected override ISync CreateSync(SyncOptions options) => new SharedView(_shared.Sync);
+
+    protected override long Attempts(ISync sync) => _shared.Sync.Attempts;
 
     protected override Task RevokeAsync(ISync sync, string key)
     {

@@ -17,7 +17,7 @@ public sealed class MemorySyncTests
     public async Task A_lease_that_expires_without_renewal_is_no_longer_held_and_fires_lost()
     {
         var clock = new FakeTimeProvider();
-        await using var sync = new MemorySync(clock);
+        await using var sync = new MemorySync(time: clock);
         var held = await sync.LockAsync("a", new LockOptions { Ttl = Ttl });
         var start = clock.GetUtcNow();
         sync.Revoke("lock/a");
@@ -37,7 +37,7 @@ public sealed class MemorySyncTests
     public async Task IsHeld_turns_false_at_the_ttl_even_before_the_renewal_loop_runs()
     {
         var clock = new FakeTimeProvider();
-        await using var sync = new MemorySync(clock);
+        await using var sync = new MemorySync(time: clock);
         var held = await sync.LockAsync("a", new LockOptions { Ttl = Ttl });
         Assert.True(held.IsHeld);
         clock.Advance(Ttl); // one jump: no renewal had a chance
@@ -49,7 +49,7 @@ public sealed class MemorySyncTests
     public async Task Renewal_keeps_a_lease_alive_across_many_ttls()
     {
         var clock = new FakeTimeProvider();
-        await using var sync = new MemorySync(clock);
+        await using var sync = new MemorySync(time: clock);
         await using var leader = await sync.LeaderAsync("e", new LeaderOptions { Ttl = Ttl, Candidate = "me" });
         var start = clock.GetUtcNow();
         for (var i = 0; i < 12; i++)
@@ -120,6 +120,29 @@ public sealed class MemorySyncTests
             .BuildServiceProvider()
             .GetRequiredService<ISync>();
         Assert.Same(custom, sync);
+    }
+
+    /// <summary>Wall-clock time that jumps while the monotonic clock runs on (an NTP step, a VM resume).</summary>
+    private sealed class JumpingClock : TimeProvider
+    {
+        public TimeSpan Jump { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Jump;
+    }
+
+    [Fact]
+    public async Task Leases_expire_on_the_monotonic_clock_so_a_wall_clock_jump_changes_nothing()
+    {
+        var clock = new JumpingClock();
+        await using var sync = new MemorySync(time: clock);
+        await using var held = await sync.LockAsync("a", new LockOptions { Ttl = TimeSpan.FromSeconds(30) });
+        clock.Jump = TimeSpan.FromHours(1); // the wall clock leaps past the lease's TTL
+        Assert.True(held.IsHeld);
+        await Assert.ThrowsAsync<LockTimeoutException>(async () => await sync.LockAsync("a", new LockOptions { Wait = TimeSpan.Zero }));
+        clock.Jump = -TimeSpan.FromHours(2); // and back: still one holder, still releasable
+        await held.UnlockAsync();
+        await using var next = await sync.LockAsync("a", new LockOptions { Wait = TimeSpan.Zero });
+        Assert.True(next.FencingToken > held.FencingToken);
     }
 
     private static async Task WaitUntil(Func<bool> condition)

@@ -178,4 +178,44 @@ function connect() {
   events.addEventListener("snapshot", (event) => render(JSON.parse(event.data)));
 }
 
-connect();
+// With auth on (MICRO_AUTH=jwt) the dashboard wants an account first; its calls then carry that account's tokens.
+async function start() {
+  const session = await (await fetch("/api/session")).json();
+  if (session.auth && !session.account) { signIn(); return; }
+  if (session.account) {
+    const out = el("button", { type: "button", text: "Sign out", class: "signout" });
+    out.addEventListener("click", async () => {
+      await fetch("/api/logout", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+      location.reload();
+    });
+    document.querySelector("header").append(el("span", { class: "muted", id: "account", text: "signed in as " + session.account }), out);
+  }
+  connect();
+}
+
+function signIn() {
+  const error = el("pre", { class: "result error" });
+  const form = el("form", { class: "signin", id: "signin" },
+    el("h2", { text: "Sign in" }),
+    el("label", {}, el("span", { text: "Account" }), el("input", { type: "text", name: "id", autocomplete: "username" })),
+    el("label", {}, el("span", { text: "Secret" }), el("input", { type: "password", name: "secret", autocomplete: "current-password" })),
+    el("button", { type: "submit", text: "Sign in" }), error);
+  servicesEl.replaceChildren(form);
+  connectionEl.textContent = "signed out";
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const response = await fetch("/api/login", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ id: form.elements.id.value, secret: form.elements.secret.value }),
+    });
+    if (!response.ok) {
+      const body = await response.json().catch(() => null);
+      error.textContent = body?.error ? `${body.error.id} (${body.error.code}): ${body.error.detail}` : `HTTP ${response.status}`;
+      return;
+    }
+    servicesEl.replaceChildren(el("p", { class: "muted", id: "empty", text: "Waiting for the registry…" }));
+    start();
+  });
+}
+
+start();

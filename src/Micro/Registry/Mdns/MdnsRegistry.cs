@@ -38,6 +38,7 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
     private readonly List<Channel<RegistryEvent>> _watchers = [];
     private readonly Task _receiving;
     private readonly ITimer _sweep;
+    private readonly ITimer _goodbyeSweep;
     private volatile MdnsTransport _transport;
     private volatile LocalInstance[] _localSnapshot = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -57,6 +58,7 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
             Task.Run(() => ReceiveAsync(oneShot: false, _stop.Token)),
             Task.Run(() => ReceiveAsync(oneShot: true, _stop.Token)));
         _sweep = _time.CreateTimer(_ => Sweep(), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
+        _goodbyeSweep = _time.CreateTimer(_ => Sweep(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         Query();
     }
 
@@ -112,6 +114,7 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
             if (previous is null) Publish(RegistryEventType.Create, instance.Advertised);
             else if (!RegistryRecords.Same(previous.Advertised, instance.Advertised)) Publish(RegistryEventType.Update, instance.Advertised);
         }
+        if (previous is not null) _responder.Forget(previous); // a queued answer must not re-announce the old record
         _responder.Announce(instance);
         _ = Task.Delay(TimeSpan.FromSeconds(1), _time, _stop.Token).ContinueWith(_ =>
         {
@@ -303,13 +306,13 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
 
     private void Handle(ReadOnlySpan<byte> packet, IPEndPoint from, MdnsTransport transport, bool oneShot)
     {
-        var message = DnsCodec.Decode(packet);
-        // RFC 6762 §11: only packets from the local link count; anything else is spoofed or misrouted.
+        // RFC 6762 §11: only packets from the local link count; anything else is spoofed or misrouted (checked first: it is cheaper).
         if (transport.OnLink(from.Address) is null)
         {
             Counters.OffLinkDropped++;
             return;
         }
+        var message = DnsCodec.Decode(packet);
         if (message.IsResponse) Absorb(message);
         else if (!oneShot) _responder.Answer(message, from);
     }
@@ -328,7 +331,7 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
                 if (record.Type == DnsType.Ptr && MdnsResponder.Is(record.Name, ServiceType) && record.Target is not null)
                 {
                     if (_local.TryGetValue(record.Target.TrimEnd('.'), out var ours)) { if (record.Ttl == 0) (defend ??= []).Add(ours); }
-                    else if (record.Ttl == 0) _cache.Goodbye(record.Target.TrimEnd('.'));
+                    else if (record.Ttl == 0) Goodbye(record.Target.TrimEnd('.'));
                 }
                 else if (record.Type is DnsType.Txt or DnsType.Srv && record.Name.EndsWith("." + ServiceType, StringComparison.OrdinalIgnoreCase))
                 {
@@ -339,7 +342,8 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
                     }
                     else if (record.Type == DnsType.Txt && record.Text is not null)
                     {
-                        _cache.Learn(instance, record.Text, record.Ttl);
+                        if (record.Ttl == 0) Goodbye(instance);
+                        else _cache.Learn(instance, record.Text, record.Ttl);
                     }
                 }
             }
@@ -354,6 +358,13 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
             Log.Defended(_logger, ours.Instance);
             _responder.Announce(ours);
         }
+    }
+
+    // Caller holds _gate. The node goes when the grace ends, not at the next periodic sweep.
+    private void Goodbye(string instance)
+    {
+        _cache.Goodbye(instance);
+        _goodbyeSweep.Change(_options.GoodbyeGrace + TimeSpan.FromMilliseconds(5), Timeout.InfiniteTimeSpan);
     }
 
     private static bool Conflicts(DnsRecord record, LocalInstance ours) => record.Type switch
@@ -426,6 +437,7 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         _monitor.Dispose();
         await _sweep.DisposeAsync().ConfigureAwait(false);
+        await _goodbyeSweep.DisposeAsync().ConfigureAwait(false);
         _responder.Dispose();
         _transport.Dispose();
         try { await _receiving.ConfigureAwait(false); } catch (OperationCanceledException) { }

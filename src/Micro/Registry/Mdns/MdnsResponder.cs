@@ -24,6 +24,8 @@ internal sealed class MdnsResponder : IDisposable
     private readonly MdnsCounters _counters;
     private readonly EncodedRecord _enumeration;
     private readonly Lock _gate = new();
+    // Orders a flush of queued answers and a goodbye: a goodbye is never overtaken by an answer taken before it.
+    private readonly Lock _sendOrder = new();
     private readonly List<(EncodedRecord Record, bool Answer)> _pending = [];
     private readonly ITimer _flush;
     private long _flushAt = long.MaxValue;
@@ -78,7 +80,10 @@ internal sealed class MdnsResponder : IDisposable
             return;
         }
         if (wantsUnicast) _counters.OffLinkDropped++; // off-link QU question: answered by multicast only
-        Schedule(answers, additionals, delay: answers.Any(r => r.IsShared));
+        // A probe (a query with proposed records in its authority section, §8.1) is answered at once and may
+        // repeat a record after 250 ms rather than a second; anything else waits its turn.
+        var probe = query.Authorities.Count > 0;
+        Schedule(answers, additionals, delay: !probe && answers.Any(r => r.IsShared), minimumGap: probe ? Second / 4 : Second);
     }
 
     /// <summary>Multicasts every record of <paramref name="instance"/> now (announcement, refresh or defence).</summary>
@@ -91,9 +96,29 @@ internal sealed class MdnsResponder : IDisposable
         Send(DnsPacketWriter.Responses([instance.Ptr.Wire], instance.Unique.Select(r => r.Wire).ToList(), _transport().MaxPacket));
     }
 
-    /// <summary>Multicasts the records of <paramref name="instance"/> with TTL 0.</summary>
-    public void Goodbye(LocalInstance instance) =>
-        Send(DnsPacketWriter.Responses(instance.GoodbyeAnswers(), instance.GoodbyeAdditionals(), _transport().MaxPacket));
+    /// <summary>Multicasts the records of <paramref name="instance"/> with TTL 0 (after dropping any queued answer that would revive them).</summary>
+    public void Goodbye(LocalInstance instance)
+    {
+        lock (_sendOrder)
+        {
+            Forget(instance);
+            Send(DnsPacketWriter.Responses(instance.GoodbyeAnswers(), instance.GoodbyeAdditionals(), _transport().MaxPacket));
+        }
+    }
+
+    /// <summary>Drops queued answers carrying <paramref name="instance"/>'s records: it was replaced or said goodbye.</summary>
+    public void Forget(LocalInstance instance)
+    {
+        lock (_gate)
+        {
+            _pending.RemoveAll(p =>
+            {
+                var stale = ReferenceEquals(p.Record, instance.Ptr) || instance.Unique.Contains(p.Record);
+                if (stale) p.Record.ScheduledFor = 0;
+                return stale;
+            });
+        }
+    }
 
     private void Send(List<byte[]> packets)
     {
@@ -166,8 +191,8 @@ internal sealed class MdnsResponder : IDisposable
         return false;
     }
 
-    /// <summary>Queues records for multicast, each no sooner than a second after its last one; a queued record is not queued again.</summary>
-    private void Schedule(List<EncodedRecord> answers, List<EncodedRecord> additionals, bool delay)
+    /// <summary>Queues records for multicast, each no sooner than <paramref name="minimumGap"/> after its last one; a queued record is not queued again.</summary>
+    private void Schedule(List<EncodedRecord> answers, List<EncodedRecord> additionals, bool delay, long minimumGap)
     {
         var now = _time.GetTimestamp();
         var due = now + (delay ? Random.Shared.Next(20, 121) * Second / 1000 : 0);
@@ -178,9 +203,9 @@ internal sealed class MdnsResponder : IDisposable
                 foreach (var r in list)
                 {
                     if (r.ScheduledFor != 0) continue;
-                    r.ScheduledFor = Math.Max(due, r.LastMulticast == 0 ? 0 : r.LastMulticast + Second);
-                    if (isAnswer || r.ScheduledFor <= due) _pending.Add((r, isAnswer));
-                    else r.ScheduledFor = 0; // an additional that was just sent: the querier has it
+                    // Additionals wait with their answers: a querier that missed the last multicast needs the TXT too.
+                    r.ScheduledFor = Math.Max(due, r.LastMulticast == 0 ? 0 : r.LastMulticast + minimumGap);
+                    _pending.Add((r, isAnswer));
                 }
             var next = _pending.Count == 0 ? long.MaxValue : _pending.Min(p => p.Record.ScheduledFor);
             if (next <= now) flushNow = true;
@@ -194,6 +219,11 @@ internal sealed class MdnsResponder : IDisposable
     }
 
     private void Flush()
+    {
+        lock (_sendOrder) FlushDue();
+    }
+
+    private void FlushDue()
     {
         var now = _time.GetTimestamp();
         List<byte[]> answers = [], additionals = [];
