@@ -44,7 +44,7 @@ public static class MicroServiceCollectionExtensions
         services.AddPlugin<ISelector>("roundrobin", _ => new RoundRobinSelector());
         services.AddPlugin<ISelector>("p2c", sp => new PowerOfTwoChoicesSelector(sp.GetRequiredService<TimeProvider>()));
         // p2c by default: with nodes of unequal speed it sends a slow one a small share of calls (random: a third); see README "Selectors".
-        services.AddSelectedPlugin<ISelector>("selector", defaultName: "p2c");
+        services.AddSelectedPlugin<ISelector, SelectorOptions>("Selector", defaultName: "p2c");
 
         services.AddMicroStore();
         services.AddMicroSync();
@@ -111,16 +111,6 @@ public static class MicroServiceCollectionExtensions
         services.AddSingleton(middleware);
 
 
-
-    /// <summary>"5s", "250ms", "1m" or a TimeSpan ("00:00:05").</summary>
-    internal static TimeSpan ParseDuration(string text)
-    {
-        text = text.Trim();
-        if (text.EndsWith("ms", StringComparison.Ordinal)) return TimeSpan.FromMilliseconds(double.Parse(text[..^2], CultureInfo.InvariantCulture));
-        if (text.EndsWith('s')) return TimeSpan.FromSeconds(double.Parse(text[..^1], CultureInfo.InvariantCulture));
-        if (text.EndsWith('m')) return TimeSpan.FromMinutes(double.Parse(text[..^1], CultureInfo.InvariantCulture));
-        return TimeSpan.Parse(text, CultureInfo.InvariantCulture);
-    }
 
     private sealed class MicroMarker;
 }

@@ -14,17 +14,6 @@ public static class PluginServiceCollectionExtensions
 
     /// <summary>
     /// Registers <typeparamref name="T"/> (unless the app registered one itself) as the plug-in named by
-    /// <c>MICRO_{KIND}</c>, or <paramref name="defaultName"/> when the setting is absent.
-    /// </summary>
-    public static IServiceCollection AddSelectedPlugin<T>(this IServiceCollection services, string kind, string defaultName)
-        where T : class
-    {
-        services.TryAddSingletonFactory(sp => Resolve<T>(sp, kind, defaultName));
-        return services;
-    }
-
-    /// <summary>
-    /// Registers <typeparamref name="T"/> (unless the app registered one itself) as the plug-in named by
     /// <typeparamref name="TOptions"/>'s <see cref="IPluginOptions.Plugin"/> (<c>MICRO_{PIECE}</c>, <c>Micro:{Piece}:Plugin</c>,
     /// or set in code by a <c>UseXxx()</c> call), or <paramref name="defaultName"/> when it is not set.
     /// </summary>
@@ -47,14 +36,7 @@ public static class PluginServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Builds the plug-in chosen by configuration; a clear error names the ones available.</summary>
-    public static T Resolve<T>(IServiceProvider services, string kind, string defaultName) where T : class
-    {
-        var configuration = services.GetService<IConfiguration>();
-        var wanted = (configuration is null ? null : MicroSettings.GetPlugin(configuration, kind)) ?? defaultName;
-        return Create<T>(services, kind, wanted);
-    }
-
+    /// <summary>Builds the plug-in named <paramref name="wanted"/>; a clear error names the ones available.</summary>
     private static T Create<T>(IServiceProvider services, string kind, string wanted) where T : class
     {
         var factories = services.GetServices<PluginFactory<T>>().ToList();

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.NetworkInformation;
-using System.Net.Sockets;
 using Micro.Registry;
 using Micro.Server.Internal;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -16,7 +14,8 @@ namespace Micro.Hosting.Internal;
 /// </summary>
 internal sealed class RegistrationService(
     IRegistry registry, IServer server, NodeIdentity identity, HandlerTable handlers, ServerState state,
-    TimeProvider time, ILogger<RegistrationService> logger, Reflection.EndpointSchemas schemas) : IHostedLifecycleService
+    TimeProvider time, ILogger<RegistrationService> logger, Reflection.EndpointSchemas schemas,
+    Microsoft.Extensions.Options.IOptions<RegistryOptions> registryOptions) : IHostedLifecycleService
 {
     private readonly CancellationTokenSource _stop = new();
     private ServiceInfo? _registration;
@@ -25,7 +24,7 @@ internal sealed class RegistrationService(
     public async Task StartedAsync(CancellationToken cancellationToken)
     {
         var options = identity.Options;
-        var address = options.Advertise ?? AdvertisedAddress(server);
+        var address = options.Advertise ?? AdvertisedAddress(server, registryOptions.Value.Interfaces);
         identity.Node = new NodeInfo
         {
             Id = identity.Id,
@@ -91,23 +90,23 @@ internal sealed class RegistrationService(
         await state.DrainAsync(grace.Token).ConfigureAwait(false);
     }
 
-    private static string AdvertisedAddress(IServer server)
+    private static string AdvertisedAddress(IServer server, IReadOnlyList<string>? interfaces)
     {
         var listening = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
             ?? throw new InvalidOperationException("the server reports no listening address");
         var uri = new Uri(listening.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal));
         var host = uri.Host.Trim('[', ']');
         if (IPAddress.TryParse(host, out var ip) && (ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any)))
-            host = FirstRoutableAddress()?.ToString() ?? "127.0.0.1";
+            host = AnnouncedAddress(interfaces)?.ToString() ?? "127.0.0.1";
         return (host.Contains(':') ? "[" + host + "]" : host) + ":" + uri.Port;
     }
 
-    /// <summary>For a wildcard listener, the IPv4 address of the first up, non-loopback interface.</summary>
-    private static IPAddress? FirstRoutableAddress() => NetworkInterface.GetAllNetworkInterfaces()
-        .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
-        .SelectMany(n => n.GetIPProperties().UnicastAddresses)
-        .Select(a => a.Address)
-        .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork);
+    /// <summary>
+    /// For a wildcard listener: the first address mDNS announces on (the same interface picker, so the advertised
+    /// address is always one peers can reach on a network we announce to); MICRO_SERVER_ADVERTISE overrides it.
+    /// </summary>
+    private static IPAddress? AnnouncedAddress(IReadOnlyList<string>? interfaces) =>
+        Registry.Mdns.NetworkInterfacePicker.Pick(interfaces).Select(i => i.Address).FirstOrDefault();
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
