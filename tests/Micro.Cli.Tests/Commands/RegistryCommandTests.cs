@@ -57,7 +57,7 @@ public sealed class RegistryCommandTests(ServicesFixture services)
         var result = await Net.MicroAsync("health", "greeter", "-o", "json");
         Assert.True(result.ExitCode == 0, result.ToString());
         var node = Assert.Single(JsonDocument.Parse(result.Stdout).RootElement.EnumerateArray());
-        Assert.Equal("reachable", node.GetProperty("status").GetString()); // up; it serves no grpc.health.v1
+        Assert.Equal("serving", node.GetProperty("status").GetString()); // every Micro node serves grpc.health.v1 (registered, not draining)
     }
 
     [Fact]

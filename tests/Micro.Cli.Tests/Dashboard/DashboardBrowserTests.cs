@@ -42,7 +42,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         Assert.Contains("malformed JSON", malformed.GetProperty("result").GetString(), StringComparison.Ordinal);
 
         var healthy = await browser.StepAsync("healthy");
-        Assert.All(healthy.GetProperty("badges").EnumerateArray(), b => Assert.Equal("reachable", b.GetString()));
+        Assert.All(healthy.GetProperty("badges").EnumerateArray(), b => Assert.Equal("serving", b.GetString()));
 
         await browser.StepAsync("stop-one");
         Assert.Equal(0, await second.TerminateAsync(TimeSpan.FromSeconds(30)));

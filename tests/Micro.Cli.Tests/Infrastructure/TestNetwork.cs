@@ -16,7 +16,13 @@ public sealed class TestNetwork : IAsyncLifetime
     public string Name { get; } = "micro-cli-" + Guid.NewGuid().ToString("N")[..10];
 
     /// <summary>No registry setting: inside the namespace every process uses mDNS, the default.</summary>
-    public static readonly IReadOnlyDictionary<string, string?> Environment = new Dictionary<string, string?> { ["MICRO_REGISTRY"] = null };
+    // Services here publish no request schemas in the registry, so the dashboard shows its free-form JSON editor
+    // (what the browser test drives, malformed JSON included); schema-built forms are covered by the reflection tests.
+    public static readonly IReadOnlyDictionary<string, string?> Environment = new Dictionary<string, string?>
+    {
+        ["MICRO_REGISTRY"] = null,
+        ["MICRO_REFLECTION_REGISTRY_SCHEMAS"] = "false",
+    };
 
     /// <inheritdoc/>
     public async Task InitializeAsync()
