@@ -50,7 +50,8 @@ public class SilentNodeTests
             Assert.Equal(1000, served[1] + served[2]);
             // Only the calls already headed for the frozen node before the client learnt of it pay (half) the timeout.
             Assert.InRange(slow, 0, 6);
-            Assert.True(client.Health.IsFailed(nodes[0].Address));
+            // Not asserted: that the frozen node is still quarantined now. Its quarantine (10 s) may run out before
+            // 1,000 calls finish on a loaded machine; served[0] == 0 above already says no call reached it.
         }
         finally
         {
