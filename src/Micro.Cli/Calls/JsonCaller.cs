@@ -13,7 +13,7 @@ namespace Micro.Cli.Calls;
 public sealed class JsonCaller(IMicroClient client)
 {
     /// <summary>Calls a unary endpoint.</summary>
-    /// <exception cref="Errors.MicroException">The documented Micro error: not found, malformed payload, unavailable, deadline, ...</exception>
+    /// <exception cref="MicroException">The documented Micro error: not found, malformed payload, unavailable, deadline, ...</exception>
     public Task<RawPayload> CallAsync(string service, string endpoint, RawPayload request, CallOptions? options, CancellationToken cancellationToken) =>
         client.CallAsync<RawPayload, RawPayload>(service, endpoint, request, Json(options), cancellationToken);
 

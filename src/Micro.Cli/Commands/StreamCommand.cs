@@ -30,7 +30,7 @@ public static class StreamCommand
             {
                 var versions = await RegistryQueries.GetAsync(cli.Services.Registry, name, ct).ConfigureAwait(false);
                 var info = RegistryQueries.FindEndpoint(versions, method)
-                    ?? throw Errors.MicroException.NotFound(Errors.ErrorCodes.EndpointNotFound, $"{name} has no endpoint {method}");
+                    ?? throw MicroException.NotFound(Errors.ErrorCodes.EndpointNotFound, $"{name} has no endpoint {method}");
                 streamKind = JsonCaller.StreamKind(info)
                     ?? throw CliException.Usage("cli.stream.unary", $"{name} {method} is not a streaming endpoint; use micro call");
             }

@@ -324,7 +324,7 @@ public sealed class FileStore : IStore
                 if (!first)
                 {
                     if (DateTime.UtcNow > deadline)
-                        throw new Micro.Errors.MicroException("micro.store.busy", 503, $"{Path.GetFileName(path)} stayed locked by another process for {BusyTimeout.TotalSeconds:F0} s");
+                        throw new Micro.MicroException("micro.store.busy", 503, $"{Path.GetFileName(path)} stayed locked by another process for {BusyTimeout.TotalSeconds:F0} s");
                     await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
                     pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromMilliseconds(50).Ticks));
                 }

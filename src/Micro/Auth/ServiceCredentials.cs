@@ -65,7 +65,7 @@ public sealed partial class ServiceCredentials(IAuth auth, AuthOptions options, 
             if (current is not null && current.RefreshExpiry > _time.GetUtcNow())
             {
                 try { fresh = await auth.TokenAsync(TokenRequest.FromRefreshToken(current.RefreshToken, name), cancellationToken).ConfigureAwait(false); }
-                catch (Errors.MicroException e) when (e.Code == 401)
+                catch (MicroException e) when (e.Code == 401)
                 {
                     // The account or the key behind the refresh token is gone: sign in from the start.
                     Log.RefreshRefused(_logger, name);

@@ -23,7 +23,7 @@ public interface IBroker : IAsyncDisposable
     /// Hands <paramref name="message"/> to the broker. When the returned task completes the message is accepted:
     /// durably for at-least-once brokers (outbox written, JetStream acknowledged).
     /// </summary>
-    /// <exception cref="Errors.MicroException">400 illegal topic, 413 message too large, 429 outbox full, 503 broker unreachable.</exception>
+    /// <exception cref="MicroException">400 illegal topic, 413 message too large, 429 outbox full, 503 broker unreachable.</exception>
     ValueTask PublishAsync(BrokerMessage message, CancellationToken cancellationToken = default);
 
     /// <summary>Delivers messages of <paramref name="topic"/> to <paramref name="handler"/> until the subscription is disposed.</summary>

@@ -9,7 +9,7 @@ namespace Micro.Client;
 public interface IMicroClient
 {
     /// <summary>Calls <paramref name="endpoint"/> (e.g. "Greeter.Hello") of <paramref name="service"/> and returns its reply.</summary>
-    /// <exception cref="Errors.MicroException">With the documented id: service/endpoint not found, deadline exceeded, malformed payload, the handler's own error, ...</exception>
+    /// <exception cref="MicroException">With the documented id: service/endpoint not found, deadline exceeded, malformed payload, the handler's own error, ...</exception>
     Task<TResponse> CallAsync<TRequest, TResponse>(string service, string endpoint, TRequest request,
         CallOptions? options = null, CancellationToken cancellationToken = default)
         where TRequest : class where TResponse : class;
@@ -33,6 +33,6 @@ public interface IMicroClient
     /// Publishes <paramref name="message"/> to <paramref name="topic"/> through the configured broker (MICRO_BROKER); completes
     /// once the broker accepted it (durably for the HTTP outbox and JetStream).
     /// </summary>
-    /// <exception cref="Errors.MicroException">400 illegal topic, 413 too large, 429 outbox full, 503 broker unreachable.</exception>
+    /// <exception cref="MicroException">400 illegal topic, 413 too large, 429 outbox full, 503 broker unreachable.</exception>
     ValueTask PublishAsync<T>(string topic, T message, PublishOptions? options = null, CancellationToken cancellationToken = default);
 }

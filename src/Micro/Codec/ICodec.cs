@@ -21,6 +21,6 @@ public interface ICodec
     int? SizeOf<T>(T value) => null;
 
     /// <summary>Decodes a <typeparamref name="T"/> from <paramref name="input"/>.</summary>
-    /// <exception cref="Errors.MicroException">400 micro.payload.malformed when the bytes are not a valid <typeparamref name="T"/>.</exception>
+    /// <exception cref="MicroException">400 micro.payload.malformed when the bytes are not a valid <typeparamref name="T"/>.</exception>
     T Read<T>(in ReadOnlySequence<byte> input);
 }

@@ -1,4 +1,6 @@
-namespace Micro.Errors;
+using Micro.Errors;
+
+namespace Micro;
 
 /// <summary>
 /// The one error type of Micro. It crosses the wire both ways: a handler throws it, the caller

@@ -60,7 +60,7 @@ public sealed class MicroServiceBuilder
 
     /// <summary>Serves <paramref name="endpoint"/> ("Greeter.Hello") with a synchronous handler.</summary>
     /// <param name="endpoint">The endpoint name, <c>Type.Method</c>; checked here, not at start.</param>
-    /// <param name="handler">Answers one request; throw <see cref="Errors.MicroException"/> to send the caller an error.</param>
+    /// <param name="handler">Answers one request; throw <see cref="MicroException"/> to send the caller an error.</param>
     /// <param name="idempotent">Running it twice does no harm (a read, a put of a whole value): the registry says so and
     /// clients then retry it on another node after a failure in mid-call, not only when it provably did not run.</param>
     public MicroServiceBuilder Handle<TRequest, TResponse>(string endpoint, Func<TRequest, CallContext, TResponse> handler, bool idempotent = false)
@@ -72,7 +72,7 @@ public sealed class MicroServiceBuilder
 
     /// <summary>Serves <paramref name="endpoint"/> with an asynchronous handler.</summary>
     /// <param name="endpoint">The endpoint name, <c>Type.Method</c>; checked here, not at start.</param>
-    /// <param name="handler">Answers one request; throw <see cref="Errors.MicroException"/> to send the caller an error.</param>
+    /// <param name="handler">Answers one request; throw <see cref="MicroException"/> to send the caller an error.</param>
     /// <param name="idempotent">See <see cref="Handle{TRequest, TResponse}(string, Func{TRequest, CallContext, TResponse}, bool)"/>.</param>
     public MicroServiceBuilder Handle<TRequest, TResponse>(string endpoint, Func<TRequest, CallContext, Task<TResponse>> handler, bool idempotent = false)
         where TRequest : class where TResponse : class
