@@ -5,4 +5,4 @@ namespace Micro.Registry;
 /// <summary>Source-generated JSON for registry records (mDNS TXT payloads, etcd values): NativeAOT-safe.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault)]
 [JsonSerializable(typeof(ServiceInfo))]
-public sealed partial class RegistryJsonContext : JsonSerializerContext;
+internal sealed partial class RegistryJsonContext : JsonSerializerContext;
