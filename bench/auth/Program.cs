@@ -55,8 +55,8 @@ await secureCall(); // fails loudly here if the rule or the token is wrong
 
 Console.WriteLine($"# auth benchmark: {Environment.ProcessorCount} cores, {payloadBytes}-byte payload, {seconds}s per measurement, {rounds} rounds (median), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 // Warm both paths past tiering before anything is measured.
-await Measure(plainCall, 64, TimeSpan.FromSeconds(5));
-await Measure(secureCall, 64, TimeSpan.FromSeconds(5));
+await LoadLoop.MeasureAsync(plainCall, 64, TimeSpan.FromSeconds(5));
+await LoadLoop.MeasureAsync(secureCall, 64, TimeSpan.FromSeconds(5));
 Console.WriteLine($"{"side",-6} {"in flight",9} {"req/s",10} {"p50 us",8} {"p99 us",8}");
 var results = new Dictionary<(string, int), List<Result>>();
 foreach (var concurrency in new[] { 1, 64 })
@@ -66,8 +66,8 @@ foreach (var concurrency in new[] { 1, 64 })
         var order = round % 2 == 0 ? new[] { ("plain", plainCall), ("auth", secureCall) } : new[] { ("auth", secureCall), ("plain", plainCall) };
         foreach (var (name, call) in order)
         {
-            await Measure(call, concurrency, TimeSpan.FromSeconds(1));
-            var result = await Measure(call, concurrency, TimeSpan.FromSeconds(seconds));
+            await LoadLoop.MeasureAsync(call, concurrency, TimeSpan.FromSeconds(1));
+            var result = await LoadLoop.MeasureAsync(call, concurrency, TimeSpan.FromSeconds(seconds));
             Console.WriteLine($"{name,-6} {concurrency,9} {result.Throughput,10:F0} {result.P50Us,8:F0} {result.P99Us,8:F0}");
             (results.TryGetValue((name, concurrency), out var list) ? list : results[(name, concurrency)] = []).Add(result);
         }
@@ -88,34 +88,9 @@ await plain.StopAsync();
 
 static Result Median(List<Result> list) => list.OrderBy(r => r.Throughput).ElementAt(list.Count / 2);
 
-static async Task<Result> Measure(Func<Task> call, int concurrency, TimeSpan duration)
-{
-    const int maxCallsPerWorker = 2_000_000; // bound on count as well as time
-    var latencies = new List<long>[concurrency];
-    var stopwatch = Stopwatch.StartNew();
-    var end = duration.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
-    var workers = Enumerable.Range(0, concurrency).Select(i => Task.Run(async () =>
-    {
-        var mine = latencies[i] = new List<long>(1 << 16);
-        for (var n = 0; n < maxCallsPerWorker && stopwatch.ElapsedTicks < end; n++)
-        {
-            var start = Stopwatch.GetTimestamp();
-            await call();
-            mine.Add(Stopwatch.GetTimestamp() - start);
-        }
-    })).ToArray();
-    await Task.WhenAll(workers);
-    var elapsed = stopwatch.Elapsed.TotalSeconds;
-    var all = latencies.SelectMany(l => l).ToArray();
-    Array.Sort(all);
-    double Us(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
-    return new Result(all.Length / elapsed, Us(all[all.Length / 2]), Us(all[(int)(all.Length * 0.99)]));
-}
-
 int Arg(string name, int fallback)
 {
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
 }
 
-internal sealed record Result(double Throughput, double P50Us, double P99Us);

@@ -38,13 +38,13 @@ Console.WriteLine($"{"side",-6} {"in flight",9} {"req/s",10} {"p50 us",8} {"p99 
 var results = new Dictionary<(string, int), List<Result>>();
 foreach (var concurrency in new[] { 1, 64 })
 {
-    foreach (var (_, call) in sides) await Measure(call, concurrency, TimeSpan.FromSeconds(5)); // warm-up, JIT tiering settles
+    foreach (var (_, call) in sides) await LoadLoop.MeasureAsync(call, concurrency, TimeSpan.FromSeconds(5)); // warm-up, JIT tiering settles
     for (var round = 0; round < rounds; round++)
     {
         // Alternate the order so neither side always runs on a warmer machine.
         foreach (var (name, call) in round % 2 == 0 ? sides : sides.Reverse())
         {
-            var result = await Measure(call, concurrency, TimeSpan.FromSeconds(seconds));
+            var result = await LoadLoop.MeasureAsync(call, concurrency, TimeSpan.FromSeconds(seconds));
             Console.WriteLine($"{name,-6} {concurrency,9} {result.Throughput,10:F0} {result.P50Us,8:F0} {result.P99Us,8:F0}");
             (results.TryGetValue((name, concurrency), out var list) ? list : results[(name, concurrency)] = []).Add(result);
         }
@@ -80,34 +80,9 @@ async Task<MicroApp> StartAsync(string name, TlsMode mode)
     return app;
 }
 
-static async Task<Result> Measure(Func<Task> call, int concurrency, TimeSpan duration)
-{
-    const int maxCallsPerWorker = 2_000_000; // bound on count as well as time
-    var latencies = new List<long>[concurrency];
-    var stopwatch = Stopwatch.StartNew();
-    var end = duration.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
-    var workers = Enumerable.Range(0, concurrency).Select(i => Task.Run(async () =>
-    {
-        var mine = latencies[i] = new List<long>(1 << 16);
-        for (var n = 0; n < maxCallsPerWorker && stopwatch.ElapsedTicks < end; n++)
-        {
-            var start = Stopwatch.GetTimestamp();
-            await call();
-            mine.Add(Stopwatch.GetTimestamp() - start);
-        }
-    })).ToArray();
-    await Task.WhenAll(workers);
-    var elapsed = stopwatch.Elapsed.TotalSeconds;
-    var all = latencies.SelectMany(l => l).ToArray();
-    Array.Sort(all);
-    double Us(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
-    return new Result(all.Length / elapsed, Us(all[all.Length / 2]), Us(all[(int)(all.Length * 0.99)]));
-}
-
 int Arg(string name, int fallback)
 {
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
 }
 
-internal sealed record Result(double Throughput, double P50Us, double P99Us);

@@ -63,8 +63,8 @@ var warmup = Stopwatch.StartNew();
 double lastRaw = 0, lastMicro = 0;
 for (var window = 0; warmup.Elapsed < TimeSpan.FromSeconds(60); window++)
 {
-    var r = (await Measure(rawCall, 64, TimeSpan.FromSeconds(2))).Throughput;
-    var m = (await Measure(microCall, 64, TimeSpan.FromSeconds(2))).Throughput;
+    var r = (await LoadLoop.MeasureAsync(rawCall, 64, TimeSpan.FromSeconds(2))).Throughput;
+    var m = (await LoadLoop.MeasureAsync(microCall, 64, TimeSpan.FromSeconds(2))).Throughput;
     var stable = window > 0 && Math.Abs(r / lastRaw - 1) < 0.03 && Math.Abs(m / lastMicro - 1) < 0.03;
     (lastRaw, lastMicro) = (r, m);
     if (stable && warmup.Elapsed > TimeSpan.FromSeconds(10)) break;
@@ -85,7 +85,7 @@ foreach (var concurrency in new[] { 1, 64 })
         var results = new Dictionary<string, Result>();
         foreach (var (name, call) in order)
         {
-            var result = await Measure(call, concurrency, TimeSpan.FromSeconds(seconds));
+            var result = await LoadLoop.MeasureAsync(call, concurrency, TimeSpan.FromSeconds(seconds));
             Console.WriteLine($"{name,-6} {concurrency,9} {result.Throughput,10:F0} {result.P50Us,8:F0} {result.P99Us,8:F0}");
             results[name] = result;
             runs[name].Add(result);
@@ -139,9 +139,9 @@ async Task<Dictionary<string, SlowResult>> SlowNodeAsync()
             var counting = new CountingSelector(NewSelector(name));
             await using var client = new MicroClient(slowRegistry, counting);
             Func<Task> call = () => client.CallAsync<Payload, Payload>("slowbench", "Bench.Echo", payload);
-            await Measure(call, 8, TimeSpan.FromSeconds(1)); // this selector learns the nodes
+            await LoadLoop.MeasureAsync(call, 8, TimeSpan.FromSeconds(1)); // this selector learns the nodes
             counting.Reset();
-            var result = await Measure(call, 8, TimeSpan.FromSeconds(seconds));
+            var result = await LoadLoop.MeasureAsync(call, 8, TimeSpan.FromSeconds(seconds));
             var share = counting.Picks(slowAddress) / (double)counting.Total;
             Console.WriteLine($"slow node, {name,-6}: {result.Throughput,6:F0} req/s, p50 {result.P50Us / 1000,5:F1} ms, p99 {result.P99Us / 1000,5:F1} ms, share of calls to the slow node {share:F3}");
             // Second round of each kept (first one for each selector ran on a cooler process).
@@ -157,30 +157,6 @@ async Task<Dictionary<string, SlowResult>> SlowNodeAsync()
         }
     }
     return results;
-}
-
-static async Task<Result> Measure(Func<Task> call, int concurrency, TimeSpan duration)
-{
-    const int maxCallsPerWorker = 2_000_000; // bound on count as well as time
-    var latencies = new List<long>[concurrency];
-    var stopwatch = Stopwatch.StartNew();
-    var end = duration.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
-    var workers = Enumerable.Range(0, concurrency).Select(i => Task.Run(async () =>
-    {
-        var mine = latencies[i] = new List<long>(1 << 16);
-        for (var n = 0; n < maxCallsPerWorker && stopwatch.ElapsedTicks < end; n++)
-        {
-            var start = Stopwatch.GetTimestamp();
-            await call();
-            mine.Add(Stopwatch.GetTimestamp() - start);
-        }
-    })).ToArray();
-    await Task.WhenAll(workers);
-    var elapsed = stopwatch.Elapsed.TotalSeconds;
-    var all = latencies.SelectMany(l => l).ToArray();
-    Array.Sort(all);
-    double Us(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
-    return new Result(all.Length / elapsed, Us(all[all.Length / 2]), Us(all[(int)(all.Length * 0.99)]));
 }
 
 static double Median(List<double> values)
@@ -201,7 +177,6 @@ string ArgString(string name, string fallback)
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
 }
 
-internal sealed record Result(double Throughput, double P50Us, double P99Us);
 
 internal sealed record SlowResult(double Share, Result Result);
 

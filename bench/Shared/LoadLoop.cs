@@ -1,0 +1,35 @@
+using System.Diagnostics;
+
+/// <summary>
+/// The closed-loop load of the RPC benchmarks (rpc, auth, mtls): <c>concurrency</c> workers call back to back for
+/// <c>duration</c> (and at most 2,000,000 calls each), recording each call's latency. Linked into each benchmark.
+/// </summary>
+internal static class LoadLoop
+{
+    public static async Task<Result> MeasureAsync(Func<Task> call, int concurrency, TimeSpan duration)
+    {
+        const int maxCallsPerWorker = 2_000_000; // bound on count as well as time
+        var latencies = new List<long>[concurrency];
+        var stopwatch = Stopwatch.StartNew();
+        var end = duration.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
+        var workers = Enumerable.Range(0, concurrency).Select(i => Task.Run(async () =>
+        {
+            var mine = latencies[i] = new List<long>(1 << 16);
+            for (var n = 0; n < maxCallsPerWorker && stopwatch.ElapsedTicks < end; n++)
+            {
+                var start = Stopwatch.GetTimestamp();
+                await call();
+                mine.Add(Stopwatch.GetTimestamp() - start);
+            }
+        })).ToArray();
+        await Task.WhenAll(workers);
+        var elapsed = stopwatch.Elapsed.TotalSeconds;
+        var all = latencies.SelectMany(l => l).ToArray();
+        Array.Sort(all);
+        double Us(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
+        return new Result(all.Length / elapsed, Us(all[all.Length / 2]), Us(all[(int)(all.Length * 0.99)]));
+    }
+}
+
+/// <summary>One measurement: calls per second and latency percentiles in microseconds.</summary>
+internal sealed record Result(double Throughput, double P50Us, double P99Us);
