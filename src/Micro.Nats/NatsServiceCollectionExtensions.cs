@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace Micro.Nats;
 
+/// <summary>The NATS broker plug-ins: <c>AddNatsPlugins()</c> makes <c>MICRO_BROKER=nats</c> (JetStream) and <c>nats-core</c> selectable.</summary>
 public static class NatsServiceCollectionExtensions
 {
     /// <summary>

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 
 namespace Micro.Etcd.Config;
 
+/// <summary>etcd as a configuration source.</summary>
 public static class EtcdConfigurationExtensions
 {
     /// <summary>

@@ -8,6 +8,7 @@ namespace Micro.Etcd.Config;
 /// </summary>
 public sealed class EtcdConfigurationSource : IConfigurationSource
 {
+    /// <summary>etcd's address, host:port (comma separated for several).</summary>
     public required string Address { get; init; }
 
     /// <summary>The key prefix, e.g. <c>/config/greeter/</c>.</summary>
@@ -16,5 +17,6 @@ public sealed class EtcdConfigurationSource : IConfigurationSource
     /// <summary>When false, a missing or unreachable etcd at start-up is an error.</summary>
     public bool Optional { get; init; }
 
+    /// <inheritdoc/>
     public IConfigurationProvider Build(IConfigurationBuilder builder) => new EtcdConfigurationProvider(this);
 }

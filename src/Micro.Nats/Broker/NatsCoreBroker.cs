@@ -22,6 +22,7 @@ public sealed class NatsCoreBroker : IBroker
     private readonly string _id = Guid.NewGuid().ToString("N")[..12];
     private bool _connected;
 
+    /// <summary>Core NATS (at-most-once) at <see cref="BrokerOptions.Address"/>.</summary>
     public NatsCoreBroker(BrokerOptions options, ILogger? logger = null)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
@@ -29,12 +30,16 @@ public sealed class NatsCoreBroker : IBroker
         _connection = NatsConnectionFactory.Create(options, "nats-core");
     }
 
+    /// <inheritdoc/>
     public string Name => "nats-core";
 
+    /// <inheritdoc/>
     public BrokerGuarantees Guarantees { get; } = new(AtLeastOnce: false, Durable: false, OrderedPerPublisher: true);
 
+    /// <inheritdoc/>
     public BrokerCounters Counters { get; } = new();
 
+    /// <inheritdoc/>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {
         if (_connected) return;
@@ -51,6 +56,7 @@ public sealed class NatsCoreBroker : IBroker
         }
     }
 
+    /// <inheritdoc/>
     public async ValueTask PublishAsync(BrokerMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -62,6 +68,7 @@ public sealed class NatsCoreBroker : IBroker
         Counters.OnPublished();
     }
 
+    /// <inheritdoc/>
     public async Task<ISubscription> SubscribeAsync(string topic, BrokerHandler handler, SubscribeOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handler);
@@ -112,6 +119,7 @@ public sealed class NatsCoreBroker : IBroker
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
     }
 
+    /// <inheritdoc/>
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 
     private sealed class CoreSubscription(string topic, string group, INatsSub<byte[]> subscription, CancellationTokenSource stop, Task loop) : ISubscription
@@ -119,6 +127,7 @@ public sealed class NatsCoreBroker : IBroker
         public string Topic { get; } = topic;
         public string Group { get; } = group;
 
+        /// <inheritdoc/>
         public async ValueTask DisposeAsync()
         {
             if (stop.IsCancellationRequested) return;

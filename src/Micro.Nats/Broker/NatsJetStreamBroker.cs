@@ -31,6 +31,7 @@ public sealed class NatsJetStreamBroker : IBroker
     private readonly string _id = Guid.NewGuid().ToString("N")[..12];
     private bool _connected;
 
+    /// <summary>JetStream (at-least-once, durable) at <see cref="BrokerOptions.Address"/>.</summary>
     public NatsJetStreamBroker(BrokerOptions options, ILogger? logger = null)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
@@ -39,13 +40,16 @@ public sealed class NatsJetStreamBroker : IBroker
         _js = new NatsJSContext(_connection);
     }
 
+    /// <inheritdoc/>
     public string Name => "nats";
 
     /// <summary>Ordered per publisher for a group with one consumer and MaxConcurrency 1 (redeliveries aside).</summary>
     public BrokerGuarantees Guarantees { get; } = new(AtLeastOnce: true, Durable: true, OrderedPerPublisher: true);
 
+    /// <inheritdoc/>
     public BrokerCounters Counters { get; } = new();
 
+    /// <inheritdoc/>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {
         if (_connected) return;
@@ -62,6 +66,7 @@ public sealed class NatsJetStreamBroker : IBroker
         }
     }
 
+    /// <inheritdoc/>
     public async ValueTask PublishAsync(BrokerMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -122,6 +127,7 @@ public sealed class NatsJetStreamBroker : IBroker
         await _js.CreateOrUpdateStreamAsync(config).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     public async Task<ISubscription> SubscribeAsync(string topic, BrokerHandler handler, SubscribeOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handler);
@@ -216,5 +222,6 @@ public sealed class NatsJetStreamBroker : IBroker
 
     internal ILogger Logger => _logger;
 
+    /// <inheritdoc/>
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }

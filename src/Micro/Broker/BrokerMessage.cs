@@ -6,6 +6,7 @@ namespace Micro.Broker;
 /// </summary>
 public sealed class BrokerMessage
 {
+    /// <summary>A message for <paramref name="topic"/> with an encoded <paramref name="body"/> and optional headers.</summary>
     public BrokerMessage(string topic, ReadOnlyMemory<byte> body, Dictionary<string, string>? headers = null)
     {
         Topic = topic;
@@ -13,11 +14,13 @@ public sealed class BrokerMessage
         Headers = headers ?? new Dictionary<string, string>(StringComparer.Ordinal);
     }
 
+    /// <summary>The topic it is published to.</summary>
     public string Topic { get; }
 
     /// <summary>Header names are case-sensitive, lower-case by convention; values are text.</summary>
     public Dictionary<string, string> Headers { get; }
 
+    /// <summary>The encoded body (see the <c>datacontenttype</c> header).</summary>
     public ReadOnlyMemory<byte> Body { get; }
 
     /// <summary>The CloudEvents <c>id</c>: unique per published message; duplicates of a redelivery share it.</summary>

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Micro.Broker;
 
+/// <summary>Registers the broker piece: memory, HTTP (default) or a plug-in, chosen by <c>MICRO_BROKER</c>.</summary>
 public static class BrokerServiceCollectionExtensions
 {
     /// <summary>

@@ -5,6 +5,7 @@ namespace Micro.Broker;
 /// <summary>Builds the message that goes to <c>&lt;topic&gt;.dlq</c>: the original body and headers plus why.</summary>
 public static class DeadLetter
 {
+    /// <summary>The dead-letter copy of <paramref name="message"/> for <c>&lt;topic&gt;.dlq</c>, with the failure reason, group and attempt count in its headers.</summary>
     public static BrokerMessage For(BrokerMessage message, string group, int attempts, string reason)
     {
         ArgumentNullException.ThrowIfNull(message);

@@ -16,10 +16,13 @@ public enum DeliveryAction : byte
 /// <summary>The result of handling a delivery: ack, retry later, or dead-letter with a reason.</summary>
 public readonly record struct DeliveryOutcome(DeliveryAction Action, TimeSpan Delay, string? Reason)
 {
+    /// <summary>Handled: remove the message.</summary>
     public static DeliveryOutcome Ack => default;
 
+    /// <summary>Deliver again after a delay, with a reason for the logs.</summary>
     public static DeliveryOutcome Retry(TimeSpan delay, string? reason = null) => new(DeliveryAction.Retry, delay, reason);
 
+    /// <summary>Move to the dead-letter topic at once, with a reason.</summary>
     public static DeliveryOutcome DeadLetter(string reason) => new(DeliveryAction.DeadLetter, TimeSpan.Zero, reason);
 
     /// <summary>A failed attempt: retry with the policy's backoff, or dead-letter once the attempts are used up.</summary>

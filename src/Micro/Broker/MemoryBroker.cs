@@ -16,14 +16,19 @@ public sealed class MemoryBroker(BrokerOptions? options = null, TimeProvider? ti
     private readonly ConcurrentDictionary<string, TopicGroups> _topics = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
 
+    /// <inheritdoc/>
     public string Name => "memory";
 
+    /// <inheritdoc/>
     public BrokerGuarantees Guarantees { get; } = new(AtLeastOnce: true, Durable: false, OrderedPerPublisher: true);
 
+    /// <inheritdoc/>
     public BrokerCounters Counters { get; } = new();
 
+    /// <inheritdoc/>
     public Task ConnectAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 
+    /// <inheritdoc/>
     public ValueTask PublishAsync(BrokerMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -40,6 +45,7 @@ public sealed class MemoryBroker(BrokerOptions? options = null, TimeProvider? ti
         return ValueTask.CompletedTask;
     }
 
+    /// <inheritdoc/>
     public Task<ISubscription> SubscribeAsync(string topic, BrokerHandler handler, SubscribeOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handler);
@@ -109,6 +115,7 @@ public sealed class MemoryBroker(BrokerOptions? options = null, TimeProvider? ti
         while (subscription.GroupState.Queue.Reader.TryRead(out _)) Counters.AddPending(-1);
     }
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         if (_stop.IsCancellationRequested) return;
@@ -126,6 +133,7 @@ public sealed class MemoryBroker(BrokerOptions? options = null, TimeProvider? ti
 
     private sealed class MemoryGroup(string name, bool broadcast)
     {
+        /// <inheritdoc/>
         public string Name { get; } = name;
         public bool Broadcast { get; } = broadcast;
         public Channel<Pending> Queue { get; } = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false });
@@ -159,6 +167,7 @@ public sealed class MemoryBroker(BrokerOptions? options = null, TimeProvider? ti
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
         }
 
+        /// <inheritdoc/>
         public async ValueTask DisposeAsync()
         {
             if (_stop.IsCancellationRequested) return;

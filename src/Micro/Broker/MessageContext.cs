@@ -22,6 +22,7 @@ public sealed class MessageContext
     /// <summary>The message as it arrived (headers, encoded body).</summary>
     public BrokerMessage Message => Delivery.Message;
 
+    /// <summary>The topic the message was published to.</summary>
     public string Topic => Delivery.Message.Topic;
 
     /// <summary>The CloudEvents id; a redelivery carries the same id (use it to drop duplicates).</summary>

@@ -20,7 +20,10 @@ public sealed class MessagePublisher
     private IBroker? _resolved;
 
     /// <param name="broker">Resolved on first publish, so a client that never publishes never opens a broker.</param>
+    /// <param name="codecs">Encodes the typed messages.</param>
     /// <param name="source">The CloudEvents source: the publishing service's name.</param>
+    /// <param name="middleware">Publish middleware, the first outermost.</param>
+    /// <param name="time">The clock of the CloudEvents <c>time</c> header.</param>
     public MessagePublisher(Func<IBroker> broker, CodecRegistry codecs, string source, IEnumerable<IPublishMiddleware>? middleware = null, TimeProvider? time = null)
     {
         _broker = broker ?? throw new ArgumentNullException(nameof(broker));
@@ -33,8 +36,10 @@ public sealed class MessagePublisher
     /// <summary>The CloudEvents source of every message.</summary>
     public string Source { get; }
 
+    /// <summary>The broker publishes go to (resolved on first use).</summary>
     public IBroker Broker => _resolved ??= _broker();
 
+    /// <summary>Encodes <paramref name="message"/> and publishes it to <paramref name="topic"/>; returns once the broker durably accepted it.</summary>
     public ValueTask PublishAsync<T>(string topic, T message, PublishOptions? options = null, CancellationToken cancellationToken = default)
     {
         TopicName.Validate(topic);

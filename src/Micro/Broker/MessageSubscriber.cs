@@ -11,6 +11,7 @@ namespace Micro.Broker;
 /// </summary>
 public static class MessageSubscriber
 {
+    /// <summary>Builds the broker-level handler for a typed subscriber: decode, middleware, handler, outcome.</summary>
     public static BrokerHandler Create<T>(Func<T, MessageContext, Task> handler, SubscribeOptions options, CodecRegistry codecs,
         IEnumerable<ISubscriberMiddleware>? middleware = null, IServiceProvider? services = null)
     {

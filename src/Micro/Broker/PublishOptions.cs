@@ -3,6 +3,7 @@ namespace Micro.Broker;
 /// <summary>Per-publish choices.</summary>
 public sealed record PublishOptions
 {
+    /// <summary>No options: the type's natural codec, no extra headers.</summary>
     public static readonly PublishOptions Default = new();
 
     /// <summary>Extra headers (lower-cased), carried to every subscriber.</summary>

@@ -9,11 +9,13 @@ namespace Micro.Broker;
 /// </summary>
 public static class TopicName
 {
+    /// <summary>The longest topic name accepted.</summary>
     public const int MaxLength = 200;
 
     /// <summary>Error id for a topic that breaks the rules.</summary>
     public const string IllegalError = "micro.broker.illegal_topic";
 
+    /// <summary>Whether <paramref name="topic"/> is a legal topic name: dot-separated tokens of letters, digits, '-' and '_'.</summary>
     public static bool IsValid(string? topic)
     {
         if (string.IsNullOrEmpty(topic) || topic.Length > MaxLength) return false;
@@ -47,5 +49,6 @@ public static class TopicName
             throw MicroException.BadRequest(IllegalError, $"illegal group '{group}': letters, digits, '.', '-' and '_', at most 100 characters");
     }
 
+    /// <summary>The dead-letter topic of <paramref name="topic"/>: <c>&lt;topic&gt;.dlq</c>.</summary>
     public static string DeadLetterOf(string topic) => topic + BrokerHeaders.DeadLetterSuffix;
 }

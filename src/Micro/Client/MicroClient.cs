@@ -436,6 +436,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     /// <summary>Encodes and publishes messages; set by <c>AddMicro</c> (the broker is opened on first publish).</summary>
     public MessagePublisher? Publisher { get; set; }
 
+    /// <inheritdoc/>
     public ValueTask PublishAsync<T>(string topic, T message, PublishOptions? options = null, CancellationToken cancellationToken = default) =>
         (Publisher ?? throw new InvalidOperationException("this client has no broker: build it with services.AddMicro() or set Publisher"))
             .PublishAsync(topic, message, options, cancellationToken);

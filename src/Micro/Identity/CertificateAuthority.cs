@@ -237,5 +237,6 @@ public sealed class CertificateAuthority : IDisposable
         writer.Write('\n');
     }
 
+    /// <summary>Releases the CA's keys.</summary>
     public void Dispose() => _issuer.Dispose();
 }

@@ -99,6 +99,7 @@ public sealed partial class IdentityDenyList : IAsyncDisposable
     [LoggerMessage(1, LogLevel.Warning, "Reading the identity deny-list failed; keeping the last one")]
     private static partial void RefreshFailed(ILogger logger, Exception exception);
 
+    /// <summary>Stops refreshing the deny-list.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);

@@ -136,6 +136,7 @@ public sealed partial class WorkloadIdentity : IAsyncDisposable
     [LoggerMessage(2, LogLevel.Warning, "Identity {Id}: renewing the certificate failed; retrying in {Retry}")]
     private static partial void RenewFailed(ILogger logger, string id, TimeSpan retry, Exception exception);
 
+    /// <summary>Stops renewing and releases the certificate's key.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);

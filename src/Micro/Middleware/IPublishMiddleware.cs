@@ -11,6 +11,7 @@ public delegate ValueTask PublishHandler(PublishContext context);
 /// </summary>
 public interface IPublishMiddleware
 {
+    /// <summary>Handles one publish, usually by calling <paramref name="next"/>.</summary>
     ValueTask InvokeAsync(PublishContext context, PublishHandler next);
 }
 
@@ -23,7 +24,9 @@ public sealed class PublishContext(BrokerMessage message, object? value, Publish
     /// <summary>The value before encoding.</summary>
     public object? Value { get; } = value;
 
+    /// <summary>The publish's options (codec, headers).</summary>
     public PublishOptions Options { get; } = options;
 
+    /// <summary>Cancels the publish.</summary>
     public CancellationToken CancellationToken { get; } = cancellationToken;
 }

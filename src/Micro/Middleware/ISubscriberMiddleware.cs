@@ -12,5 +12,6 @@ public delegate ValueTask MessageHandler(MessageContext context);
 /// </summary>
 public interface ISubscriberMiddleware
 {
+    /// <summary>Handles one delivery, usually by calling <paramref name="next"/>.</summary>
     ValueTask InvokeAsync(MessageContext context, MessageHandler next);
 }

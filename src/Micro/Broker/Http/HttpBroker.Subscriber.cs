@@ -14,6 +14,7 @@ public sealed partial class HttpBroker
     private Task? _heartbeat;
     private int _subscriptionCount;
 
+    /// <inheritdoc/>
     public async Task<ISubscription> SubscribeAsync(string topic, BrokerHandler handler, SubscribeOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handler);

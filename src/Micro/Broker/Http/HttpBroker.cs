@@ -65,10 +65,13 @@ public sealed partial class HttpBroker : IBroker
         ? new MemoryOutbox()
         : SqliteOutbox.Open(options.OutboxPath ?? Path.Combine("micro-data", "micro-client"), "outbox");
 
+    /// <inheritdoc/>
     public string Name => "http";
 
+    /// <inheritdoc/>
     public BrokerGuarantees Guarantees => new(AtLeastOnce: true, Durable: _outbox.Kind == "file", OrderedPerPublisher: true);
 
+    /// <inheritdoc/>
     public BrokerCounters Counters { get; } = new();
 
     /// <summary>host:port of this process's listener, advertised for its subscriptions; set by the service host at start.</summary>
@@ -91,6 +94,7 @@ public sealed partial class HttpBroker : IBroker
     /// <summary>The largest delivery request a subscriber reads: a full batch plus framing.</summary>
     internal int MaxRequestBytes => Math.Max(MaxBatchBytes, Options.MaxMessageSize) + 64 * 1024 + Options.BatchSize * 512;
 
+    /// <inheritdoc/>
     public Task ConnectAsync(CancellationToken cancellationToken = default)
     {
         lock (_connectLock) return _connected ??= RecoverAsync();
@@ -108,6 +112,7 @@ public sealed partial class HttpBroker : IBroker
         _heartbeat = Task.Run(() => HeartbeatAsync(_stop.Token));
     }
 
+    /// <inheritdoc/>
     public async ValueTask PublishAsync(BrokerMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -306,6 +311,7 @@ public sealed partial class HttpBroker : IBroker
         }
     }
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         if (_stop.IsCancellationRequested) return;
