@@ -42,6 +42,7 @@ public sealed class PackageTests(LocalFeed feed) : IClassFixture<LocalFeed>, IDi
               <ItemGroup>
                 <PackageReference Include="Micro" Version="{feed.Version}" />
                 <PackageReference Include="Micro.Etcd" Version="{feed.Version}" />
+                <PackageReference Include="Micro.Sqlite" Version="{feed.Version}" />
                 <PackageReference Include="Grpc.Tools" Version="2.85.0" PrivateAssets="All" />
                 <Protobuf Include="Protos/greeter.proto" GrpcServices="None" />
               </ItemGroup>
