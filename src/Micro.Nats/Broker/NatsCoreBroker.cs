@@ -15,12 +15,12 @@ namespace Micro.Nats.Broker;
 public sealed class NatsCoreBroker : IBroker
 {
     private static readonly INatsSerializer<byte[]> Bytes = NatsDefaultSerializer<byte[]>.Default;
+    private static readonly INatsSerializer<ReadOnlyMemory<byte>> Memory = NatsDefaultSerializer<ReadOnlyMemory<byte>>.Default; // publish without a copy
     private readonly NatsConnection _connection;
     private readonly BrokerOptions _options;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _connectGate = new(1, 1);
     private readonly string _id = Guid.NewGuid().ToString("N")[..12];
-    private bool _connected;
+    private readonly NatsConnectOnce _connect;
 
     /// <summary>Core NATS (at-most-once) at <see cref="BrokerOptions.Address"/>.</summary>
     public NatsCoreBroker(BrokerOptions options, ILogger? logger = null)
@@ -28,6 +28,7 @@ public sealed class NatsCoreBroker : IBroker
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _logger = logger ?? NullLogger.Instance;
         _connection = NatsConnectionFactory.Create(options, "nats-core");
+        _connect = new NatsConnectOnce(_connection, needJetStream: false);
     }
 
     /// <inheritdoc/>
@@ -40,31 +41,14 @@ public sealed class NatsCoreBroker : IBroker
     public BrokerCounters Counters { get; } = new();
 
     /// <inheritdoc/>
-    public async Task ConnectAsync(CancellationToken cancellationToken = default)
-    {
-        if (_connected) return;
-        await _connectGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_connected) return;
-            await NatsConnectionFactory.ConnectAsync(_connection, needJetStream: false, cancellationToken).ConfigureAwait(false);
-            _connected = true;
-        }
-        finally
-        {
-            _connectGate.Release();
-        }
-    }
+    public Task ConnectAsync(CancellationToken cancellationToken = default) => _connect.EnsureAsync(cancellationToken).AsTask();
 
     /// <inheritdoc/>
     public async ValueTask PublishAsync(BrokerMessage message, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(message);
-        TopicName.Validate(message.Topic);
-        if (message.Size > _options.MaxMessageSize)
-            throw new MicroException(BrokerErrors.TooLarge, 413, $"message of {message.Size} bytes is larger than the limit of {_options.MaxMessageSize} (Micro:Broker:MaxMessageSize)");
-        if (!_connected) await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        await _connection.PublishAsync(message.Topic, message.Body.ToArray(), NatsHeaderMapping.ToNats(message), serializer: Bytes, cancellationToken: cancellationToken).ConfigureAwait(false);
+        PublishGuard.Check(message, _options);
+        await _connect.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        await _connection.PublishAsync(message.Topic, message.Body, NatsHeaderMapping.ToNats(message), serializer: Memory, cancellationToken: cancellationToken).ConfigureAwait(false);
         Counters.OnPublished();
     }
 

@@ -27,9 +27,8 @@ public sealed class NatsJetStreamBroker : IBroker
     private readonly BrokerOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Lazy<Task>> _streams = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _connectGate = new(1, 1);
     private readonly string _id = Guid.NewGuid().ToString("N")[..12];
-    private bool _connected;
+    private readonly NatsConnectOnce _connect;
 
     /// <summary>JetStream (at-least-once, durable) at <see cref="BrokerOptions.Address"/>.</summary>
     public NatsJetStreamBroker(BrokerOptions options, ILogger? logger = null)
@@ -37,6 +36,7 @@ public sealed class NatsJetStreamBroker : IBroker
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _logger = logger ?? NullLogger.Instance;
         _connection = NatsConnectionFactory.Create(options, "nats");
+        _connect = new NatsConnectOnce(_connection, needJetStream: true);
         _js = new NatsJSContext(_connection);
     }
 
@@ -50,30 +50,13 @@ public sealed class NatsJetStreamBroker : IBroker
     public BrokerCounters Counters { get; } = new();
 
     /// <inheritdoc/>
-    public async Task ConnectAsync(CancellationToken cancellationToken = default)
-    {
-        if (_connected) return;
-        await _connectGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_connected) return;
-            await NatsConnectionFactory.ConnectAsync(_connection, needJetStream: true, cancellationToken).ConfigureAwait(false);
-            _connected = true;
-        }
-        finally
-        {
-            _connectGate.Release();
-        }
-    }
+    public Task ConnectAsync(CancellationToken cancellationToken = default) => _connect.EnsureAsync(cancellationToken).AsTask();
 
     /// <inheritdoc/>
     public async ValueTask PublishAsync(BrokerMessage message, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(message);
-        TopicName.Validate(message.Topic);
-        if (message.Size > _options.MaxMessageSize)
-            throw new MicroException(BrokerErrors.TooLarge, 413, $"message of {message.Size} bytes is larger than the limit of {_options.MaxMessageSize} (Micro:Broker:MaxMessageSize)");
-        if (!_connected) await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        PublishGuard.Check(message, _options);
+        await _connect.EnsureAsync(cancellationToken).ConfigureAwait(false);
         var stream = EnsureStreamAsync(message.Topic);
         if (!stream.IsCompletedSuccessfully) await stream.WaitAsync(cancellationToken).ConfigureAwait(false);
         PubAckResponse ack;

@@ -31,10 +31,7 @@ public sealed class MemoryBroker(BrokerOptions? options = null, TimeProvider? ti
     /// <inheritdoc/>
     public ValueTask PublishAsync(BrokerMessage message, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(message);
-        TopicName.Validate(message.Topic);
-        if (message.Size > _options.MaxMessageSize)
-            throw new MicroException(BrokerErrors.TooLarge, 413, $"message of {message.Size} bytes is larger than the limit of {_options.MaxMessageSize} (Micro:Broker:MaxMessageSize)");
+        PublishGuard.Check(message, _options);
         Counters.OnPublished();
         if (!_topics.TryGetValue(message.Topic, out var topic)) return ValueTask.CompletedTask;
         foreach (var group in topic.Snapshot)

@@ -115,10 +115,7 @@ public sealed partial class HttpBroker : IBroker
     /// <inheritdoc/>
     public async ValueTask PublishAsync(BrokerMessage message, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(message);
-        TopicName.Validate(message.Topic);
-        if (message.Size > Options.MaxMessageSize)
-            throw new MicroException(BrokerErrors.TooLarge, 413, $"message of {message.Size} bytes is larger than the limit of {Options.MaxMessageSize} (Micro:Broker:MaxMessageSize)");
+        PublishGuard.Check(message, Options);
         if (Volatile.Read(ref _pending) >= Options.MaxPending)
             throw new MicroException(BrokerErrors.OutboxFull, 429,
                 $"the outbox holds {Options.MaxPending} undelivered messages (Micro:Broker:MaxPending): subscribers are not keeping up or are unreachable");
