@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Collections.Concurrent;
 using Micro.Client;
 using Micro.Errors;
@@ -70,7 +71,11 @@ public class RetrySafetyTests
         await using var client = cluster.CreateClient(new ClientOptions { Retries = 1 }, new PreferringSelector(n => n.Address == draining!.Address));
         var held = client.CallAsync<Echo, EchoReply>("pay", "Pay.Charge", new Echo("hold"));
         await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        var stopping = draining!.StopAsync();
+        // Wait until the node has begun draining: a call that arrives before that is rightly served there.
+        var drainingBegan = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var onDrain = draining!.Services.GetRequiredService<Micro.Server.Internal.ServerState>().DrainingToken.Register(() => drainingBegan.TrySetResult());
+        var stopping = draining.StopAsync();
+        await drainingBegan.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
         var reply = await client.CallAsync<Echo, EchoReply>("pay", "Pay.Charge", new Echo("pay"));
         Assert.Equal("1", reply.Node);
