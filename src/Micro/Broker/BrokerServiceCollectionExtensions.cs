@@ -62,8 +62,17 @@ public static class BrokerServiceCollectionExtensions
         IOutbox outbox = options.Outbox == "memory"
             ? new MemoryOutbox()
             : SqliteOutbox.Open(options.OutboxPath ?? Path.Combine("micro-data", name), "outbox");
+        var auth = Auth.AuthServiceCollectionExtensions.Enabled(services);
         return new HttpBroker(services.GetRequiredService<IRegistry>(), options, outbox,
-            services.GetService<ISelector>(), time, services.GetService<ILoggerFactory>()?.CreateLogger<HttpBroker>() ?? NullLogger<HttpBroker>.Instance);
+            services.GetService<ISelector>(), time, services.GetService<ILoggerFactory>()?.CreateLogger<HttpBroker>() ?? NullLogger<HttpBroker>.Instance)
+        {
+            Service = name,
+            // With auth on, deliveries are checked like calls: the publisher's token for the subscribing service, then the
+            // rules on subscriber:<topic>:<service>. The memory broker is in-process (trusted); NATS relies on its server's permissions.
+            Credentials = Auth.AuthServiceCollectionExtensions.CallCredentials(services),
+            SubscriberCheck = auth ? services.GetRequiredService<Auth.AuthSubscriberCheck>() : null,
+            Security = services.GetService<Identity.TransportSecurity>(),
+        };
     }
 
     /// <summary>The publisher behind <see cref="Client.IMicroClient.PublishAsync{T}"/>.</summary>

@@ -25,16 +25,20 @@ public sealed partial class HttpBroker
         var address = Address ?? throw new InvalidOperationException(
             "an HTTP broker subscription needs the service's listener: subscribe with builder.Subscribe, or set HttpBroker.Address");
         await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var metadata = new Dictionary<string, string>
+        {
+            [SubscriberDirectory.TopicKey] = topic,
+            [SubscriberDirectory.GroupKey] = group,
+            [SubscriberDirectory.BroadcastKey] = options.Broadcast ? "true" : "false",
+            [SubscriberDirectory.ServiceKey] = Service,
+        };
+        // Publishers with TLS on deliver to the mTLS listener, as RPC clients call it.
+        if (TlsAddress is not null) metadata[Identity.MtlsListener.MetadataKey] = TlsAddress;
         var subscription = new HttpSubscription(this, topic, group, handler, options, new NodeInfo
         {
             Id = SubscriberId + "-" + Interlocked.Increment(ref _subscriptionCount),
             Address = address,
-            Metadata = new Dictionary<string, string>
-            {
-                [SubscriberDirectory.TopicKey] = topic,
-                [SubscriberDirectory.GroupKey] = group,
-                [SubscriberDirectory.BroadcastKey] = options.Broadcast ? "true" : "false",
-            },
+            Metadata = metadata,
         });
         if (!_subscriptions.TryAdd((topic, group), subscription))
             throw new InvalidOperationException($"this process already subscribes to {topic} in group {group}");
@@ -80,6 +84,17 @@ public sealed partial class HttpBroker
         if (!HttpMethods.IsPost(http.Request.Method)) { http.Response.StatusCode = 405; return; }
         if (!string.Equals(http.Request.ContentType, DeliveryBatch.ContentType, StringComparison.OrdinalIgnoreCase)) { http.Response.StatusCode = 415; return; }
         if (http.Request.ContentLength > MaxRequestBytes) { http.Response.StatusCode = 413; return; }
+        // Auth first, from the header alone: a publisher without a valid token does not get its body read.
+        Auth.Account? publisher = null;
+        if (SubscriberCheck is { } check)
+        {
+            try { publisher = await check.AuthenticateAsync(Service, http.Request.Headers.Authorization, http.RequestAborted).ConfigureAwait(false); }
+            catch (MicroException e) when (e.Code is 401 or 403)
+            {
+                await RefuseAsync(http, e).ConfigureAwait(false);
+                return;
+            }
+        }
         List<DeliveryItem> items;
         try
         {
@@ -97,6 +112,26 @@ public sealed partial class HttpBroker
             HttpBrokerLog.RefusedRequest(Logger, e.Detail);
             http.Response.StatusCode = 400;
             return;
+        }
+        if (SubscriberCheck is { } rules)
+        {
+            // Every topic in the request must be open to the publisher before any handler runs (a publisher batches one
+            // topic per request, so this is one check).
+            try
+            {
+                string? checkedTopic = null;
+                foreach (var item in items)
+                {
+                    if (item.Message.Topic == checkedTopic) continue;
+                    rules.Authorize(publisher, item.Message.Topic, Service);
+                    checkedTopic = item.Message.Topic;
+                }
+            }
+            catch (MicroException e) when (e.Code is 401 or 403)
+            {
+                await RefuseAsync(http, e).ConfigureAwait(false);
+                return;
+            }
         }
         var replies = new List<DeliveryReply>(items.Count);
         foreach (var item in items)
@@ -120,6 +155,16 @@ public sealed partial class HttpBroker
         http.Response.StatusCode = 200;
         http.Response.ContentType = DeliveryBatch.ContentType;
         DeliveryBatch.WriteReply(http.Response.BodyWriter, replies);
+        await http.Response.BodyWriter.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>A refused delivery request: the status and the Micro error as JSON, which the publisher logs and dead-letters with.</summary>
+    private static async Task RefuseAsync(HttpContext http, MicroException error)
+    {
+        http.Response.StatusCode = error.Code;
+        http.Response.ContentType = "application/json";
+        using (var writer = new System.Text.Json.Utf8JsonWriter((IBufferWriter<byte>)http.Response.BodyWriter))
+            GrpcErrorMapping.WriteJson(writer, error);
         await http.Response.BodyWriter.FlushAsync(http.RequestAborted).ConfigureAwait(false);
     }
 

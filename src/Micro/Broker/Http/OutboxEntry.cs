@@ -18,6 +18,9 @@ internal sealed class OutboxEntry(long seq, string group, BrokerMessage message,
     /// <summary>Deliveries that reached a handler so far + 1 (in memory only: a restarted publisher starts again at 1).</summary>
     public int Attempt { get; set; } = 1;
 
+    /// <summary>When a subscriber first refused it (401/403; TimeProvider timestamp; 0 = never).</summary>
+    public long RefusedSince { get; set; }
+
     /// <summary>When it may be delivered again (TimeProvider timestamp; 0 = now).</summary>
     public long DueAt { get; set; }
 }
