@@ -7,6 +7,8 @@ using Micro.Conformance.Broker;
 using Micro.Errors;
 using Micro.Registry;
 using Micro.Selector;
+using Micro.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Micro.Tests.Broker;
 
@@ -75,17 +77,43 @@ public sealed class HttpBrokerBadInputTests : IAsyncDisposable
                 Name = "micro.broker." + _topic,
                 Nodes = [new NodeInfo { Id = "later", Address = "127.0.0.1:9", Metadata = new Dictionary<string, string> { ["group"] = "g" } }],
             });
-            var options = new BrokerOptions { Outbox = "file", OutboxPath = folder };
-            await using (var first = new HttpBroker(_registry, options))
-                for (var i = 0; i < 25; i++) await first.PublishAsync(new BrokerMessage(_topic, new byte[] { (byte)i }));
-            await using var second = new HttpBroker(_registry, options);
-            await second.ConnectAsync();
-            Assert.Equal(25, second.Counters.Pending);
+            // The file outbox comes with Micro.Sqlite (AddSqlitePlugins), chosen by Micro:Broker:Outbox.
+            await using (var first = FileOutboxContainer(folder, sqlite: true))
+            {
+                var broker = first.GetRequiredService<IBroker>();
+                Assert.True(Assert.IsType<HttpBroker>(broker).Guarantees.Durable);
+                for (var i = 0; i < 25; i++) await broker.PublishAsync(new BrokerMessage(_topic, new byte[] { (byte)i }));
+            }
+            await using var second = FileOutboxContainer(folder, sqlite: true);
+            var restarted = second.GetRequiredService<IBroker>();
+            await restarted.ConnectAsync();
+            Assert.Equal(25, restarted.Counters.Pending);
         }
         finally
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task FileOutbox_WithoutMicroSqlite_IsAClearError()
+    {
+        await using var services = FileOutboxContainer(Path.Combine(Path.GetTempPath(), "micro-never-" + Guid.NewGuid().ToString("N")), sqlite: false);
+        var error = Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<IBroker>());
+        Assert.Contains("MICRO_BROKER_OUTBOX", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AddSqlitePlugins()", error.Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => new HttpBroker(_registry, new BrokerOptions { Outbox = "file" }));
+    }
+
+    /// <summary>A container with the HTTP broker and a file outbox in <paramref name="folder"/>; Micro.Sqlite's plug-ins only when <paramref name="sqlite"/>.</summary>
+    private ServiceProvider FileOutboxContainer(string folder, bool sqlite)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IRegistry>(_registry);
+        if (sqlite) services.AddSqlitePlugins();
+        services.AddMicroBroker();
+        services.UseHttpBroker(o => { o.Outbox = "file"; o.OutboxPath = folder; });
+        return services.BuildServiceProvider();
     }
 
     [Theory]

@@ -32,7 +32,11 @@ public sealed partial class HttpBroker : IBroker
     private Task? _unroutedLoop;
     private long _pending;
 
-    /// <summary>A broker with the outbox <see cref="BrokerOptions.Outbox"/> names (file in <see cref="BrokerOptions.OutboxPath"/>, or memory).</summary>
+    /// <summary>
+    /// A broker with an in-memory outbox (<see cref="BrokerOptions.Outbox"/> must be memory): for tests and tools. The durable
+    /// file outbox comes from the Micro.Sqlite package: build the broker through services (<c>AddSqlitePlugins()</c>, then
+    /// <see cref="IBroker"/> from the container).
+    /// </summary>
     public HttpBroker(IRegistry registry, BrokerOptions? options = null, ISelector? selector = null, TimeProvider? time = null, ILogger? logger = null)
         : this(registry, options ?? new BrokerOptions(), OutboxFor(options ?? new BrokerOptions()), selector, time ?? TimeProvider.System, logger ?? NullLogger.Instance)
     {
@@ -51,9 +55,9 @@ public sealed partial class HttpBroker : IBroker
         SubscriberId = "b" + Guid.NewGuid().ToString("N")[..12];
     }
 
-    private static IOutbox OutboxFor(BrokerOptions options) => options.Outbox == "memory"
+    private static MemoryOutbox OutboxFor(BrokerOptions options) => options.Outbox == "memory"
         ? new MemoryOutbox()
-        : SqliteOutbox.Open(options.OutboxPath ?? Path.Combine("micro-data", "micro-client"), "outbox");
+        : throw new InvalidOperationException(BrokerServiceCollectionExtensions.OutboxMissing(options.Outbox) + " (This constructor makes only memory outboxes.)");
 
     /// <inheritdoc/>
     public string Name => "http";

@@ -1,10 +1,11 @@
 using System.Threading.Channels;
+using Micro.Broker.Http;
 using Microsoft.Data.Sqlite;
 
-namespace Micro.Broker.Http;
+namespace Micro.Sqlite.Broker;
 
 /// <summary>
-/// The durable outbox: a SQLite file (WAL, synchronous=NORMAL: a commit survives the process being killed; a power
+/// The HTTP broker's durable outbox (<c>MICRO_BROKER_OUTBOX=file</c>, the default, once <c>AddSqlitePlugins()</c> made it selectable): a SQLite file (WAL, synchronous=NORMAL: a commit survives the process being killed; a power
 /// cut may lose the last ones). One writer task owns the connection and commits whatever is waiting in one
 /// transaction (group commit), so many concurrent publishers share each commit. A lock file gives each process its
 /// own outbox: a second replica in the same folder takes the next file, a restarted one finds what it left.
