@@ -133,29 +133,49 @@ public sealed partial class HttpBroker
                 return;
             }
         }
-        var replies = new List<DeliveryReply>(items.Count);
-        foreach (var item in items)
+        DeliveryReply[] replies;
+        if (items.Count > 1 && items.Any(i => _subscriptions.TryGetValue((i.Message.Topic, i.Group), out var sub) && sub.Options.MaxConcurrency > 1))
+            replies = await Task.WhenAll(items.Select(item => HandleAsync(item, http.RequestAborted))).ConfigureAwait(false);
+        else
         {
-            if (!_subscriptions.TryGetValue((item.Message.Topic, item.Group), out var subscription) || !subscription.State.TryEnter())
-            {
-                replies.Add(new DeliveryReply(item.Seq, DeliveryOutcome.Retry(TimeSpan.Zero), NotSubscribed: true));
-                continue;
-            }
+            // In order, one after the other: MaxConcurrency 1 (the default) keeps each publisher's order.
+            replies = new DeliveryReply[items.Count];
+            for (var i = 0; i < items.Count; i++) replies[i] = await HandleAsync(items[i], http.RequestAborted).ConfigureAwait(false);
+        }
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = DeliveryBatch.ContentType;
+        DeliveryBatch.WriteReply(http.Response.BodyWriter, replies);
+        await http.Response.BodyWriter.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs one delivered message through its subscription's handler, at most <see cref="SubscribeOptions.MaxConcurrency"/>
+    /// at once per subscription across every publisher's requests.
+    /// </summary>
+    private async Task<DeliveryReply> HandleAsync(DeliveryItem item, CancellationToken requestAborted)
+    {
+        if (!_subscriptions.TryGetValue((item.Message.Topic, item.Group), out var subscription))
+            return new DeliveryReply(item.Seq, DeliveryOutcome.Retry(TimeSpan.Zero), NotSubscribed: true);
+        // A publisher that gave up on this request (timeout) gets no reply: stop waiting for a slot, handle nothing.
+        await subscription.Slots.WaitAsync(requestAborted).ConfigureAwait(false);
+        try
+        {
+            if (!subscription.State.TryEnter()) return new DeliveryReply(item.Seq, DeliveryOutcome.Retry(TimeSpan.Zero), NotSubscribed: true);
             try
             {
                 var delivery = new BrokerDelivery(item.Message, item.Attempt, item.Group);
                 var outcome = await SafeHandler.InvokeAsync(subscription.Handler, delivery, subscription.Options.Retry, subscription.Stopping).ConfigureAwait(false);
-                replies.Add(new DeliveryReply(item.Seq, outcome));
+                return new DeliveryReply(item.Seq, outcome);
             }
             finally
             {
                 subscription.State.Exit();
             }
         }
-        http.Response.StatusCode = 200;
-        http.Response.ContentType = DeliveryBatch.ContentType;
-        DeliveryBatch.WriteReply(http.Response.BodyWriter, replies);
-        await http.Response.BodyWriter.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+        finally
+        {
+            subscription.Slots.Release();
+        }
     }
 
     /// <summary>A refused delivery request: the status and the Micro error as JSON, which the publisher logs and dead-letters with.</summary>
@@ -178,6 +198,7 @@ public sealed partial class HttpBroker
         public BrokerHandler Handler { get; } = handler;
         public SubscribeOptions Options { get; } = options;
         public ServerState State { get; } = new();
+        public SemaphoreSlim Slots { get; } = new(Math.Max(1, options.MaxConcurrency));
         public CancellationToken Stopping => _stopping.Token;
 
         public ServiceInfo Registration { get; } = new() { Name = SubscriberDirectory.ServiceFor(topic), Nodes = [node] };
