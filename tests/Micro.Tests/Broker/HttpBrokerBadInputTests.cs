@@ -96,6 +96,41 @@ public sealed class HttpBrokerBadInputTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task FileOutbox_KeepsAttemptCounts_ForTheNextRun()
+    {
+        var folder = Directory.CreateTempSubdirectory("micro-outbox-").FullName;
+        try
+        {
+            var node = await NodeAsync();
+            var attempts = new System.Collections.Concurrent.ConcurrentQueue<int>();
+            var ack = 0;
+            await node.Broker.SubscribeAsync(_topic, (delivery, _) =>
+            {
+                attempts.Enqueue(delivery.Attempt);
+                return ValueTask.FromResult(Volatile.Read(ref ack) == 1 ? DeliveryOutcome.Ack : DeliveryOutcome.Retry(TimeSpan.FromMilliseconds(20)));
+            }, new SubscribeOptions { Group = "g" });
+            await using (var first = FileOutboxContainer(folder, sqlite: true))
+            {
+                await first.GetRequiredService<IBroker>().PublishAsync(new BrokerMessage(_topic, new byte[] { 1 }));
+                await WaitUntilAsync(() => attempts.Count >= 3);
+            }
+            var before = attempts.ToArray();
+            Volatile.Write(ref ack, 1);
+            await using var second = FileOutboxContainer(folder, sqlite: true);
+            var restarted = second.GetRequiredService<IBroker>();
+            await restarted.ConnectAsync();
+            await WaitUntilAsync(() => restarted.Counters.Delivered == 1);
+            // The restarted publisher goes on counting where the first stopped, instead of starting again at 1.
+            var after = attempts.Skip(before.Length).First();
+            Assert.True(after >= before.Max() && after > 1, $"attempts before the restart {string.Join(",", before)}, first after it {after}");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task FileOutbox_WithoutMicroSqlite_IsAClearError()
     {
         await using var services = FileOutboxContainer(Path.Combine(Path.GetTempPath(), "micro-never-" + Guid.NewGuid().ToString("N")), sqlite: false);

@@ -153,7 +153,7 @@ internal sealed class GroupDispatcher
                     await _broker.DeadLetterAsync(entry, Group, reply.Outcome.Reason ?? "dead-lettered").ConfigureAwait(false);
                     break;
                 default:
-                    entry.Attempt++;
+                    _broker.AttemptMade(entry);
                     Schedule(entry, now, reply.Outcome.Delay);
                     break;
             }

@@ -255,6 +255,13 @@ public sealed partial class HttpBroker : IBroker
         Counters.AddPending(-1);
     }
 
+    /// <summary>A handler saw <paramref name="entry"/> and wants it again: one more attempt, counted in the outbox too.</summary>
+    internal void AttemptMade(OutboxEntry entry)
+    {
+        entry.Attempt++;
+        _outbox.UpdateAttempt(entry.Seq, entry.Attempt);
+    }
+
     /// <summary>The dead letter is in the outbox before the original leaves it: nothing is lost in between.</summary>
     internal async Task DeadLetterAsync(OutboxEntry entry, string group, string reason)
     {
