@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
+using Micro.Auth;
+using Micro.Auth.Jwt;
 using Micro.Broker;
 using Micro.Broker.Http;
 using Micro.Identity;
@@ -85,6 +87,34 @@ public sealed class HttpBrokerMtlsTests
             });
         }
         Assert.Equal(0, handled);
+    }
+
+    [Fact]
+    public async Task With_auth_on_a_publisher_without_a_token_is_the_service_its_certificate_proves()
+    {
+        await using var cluster = new IdentityCluster();
+        var topic = "tls" + Guid.NewGuid().ToString("N")[..8] + ".placed";
+        await using var admin = new JwtAuth(cluster.Store, new AuthOptions { Plugin = "jwt" });
+        await admin.GrantAsync(new Rule { Id = "shop-publishes", Scope = "service:shop", Resource = Resource.Subscriber(topic, "billing") });
+        var received = new ConcurrentQueue<string>();
+        await cluster.StartNodeAsync("billing", b =>
+        {
+            b.Services.AddSingleton(cluster.Store);
+            b.Services.UseJwtAuth();
+            b.Services.UseHttpBroker(o => o.Outbox = "memory");
+            b.Subscribe<OrderEvent>(topic, (e, _) => received.Enqueue(e.Id));
+        });
+        // Neither publisher has auth on (no token): the subscriber takes the account from the certificate.
+        var shop = await cluster.StartNodeAsync("shop", b => b.Services.UseHttpBroker(o => o.Outbox = "memory"));
+        var mallory = await cluster.StartNodeAsync("mallory", b => b.Services.UseHttpBroker(o => { o.Outbox = "memory"; o.RefusedRetryFor = TimeSpan.FromMinutes(5); }));
+
+        await mallory.Client.PublishAsync(topic, new OrderEvent("forged"));
+        await shop.Client.PublishAsync(topic, new OrderEvent("o1"));
+        await WaitUntilAsync(() => received.Count >= 1, "shop's delivery");
+        var malloryBroker = mallory.Services.GetRequiredService<IBroker>();
+        await WaitUntilAsync(() => malloryBroker.Counters.Refused > 0, "mallory's refusal");
+        Assert.Equal(["o1"], received);
+        Assert.Equal(1, malloryBroker.Counters.Pending); // refused, kept (not dropped) while it is tried again
     }
 
     private static HttpRequestMessage Delivery(string baseUrl, ReadOnlyMemory<byte> body)
