@@ -33,12 +33,12 @@ public sealed partial class HttpBroker : IBroker
     private long _pending;
 
     /// <summary>
-    /// A broker with an in-memory outbox (<see cref="BrokerOptions.Outbox"/> must be memory): for tests and tools. The durable
+    /// A broker with an in-memory outbox (<see cref="BrokerOptions.Outbox"/> must be memory; null options mean memory): for tests and tools. The durable
     /// file outbox comes from the Micro.Sqlite package: build the broker through services (<c>AddSqlitePlugins()</c>, then
     /// <see cref="IBroker"/> from the container).
     /// </summary>
     public HttpBroker(IRegistry registry, BrokerOptions? options = null, ISelector? selector = null, TimeProvider? time = null, ILogger? logger = null)
-        : this(registry, options ?? new BrokerOptions(), OutboxFor(options ?? new BrokerOptions()), selector, time ?? TimeProvider.System, logger ?? NullLogger.Instance)
+        : this(registry, options ??= new BrokerOptions { Outbox = "memory" }, OutboxFor(options), selector, time ?? TimeProvider.System, logger ?? NullLogger.Instance)
     {
     }
 
