@@ -131,6 +131,41 @@ public sealed class HttpBrokerBadInputTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task FileOutbox_WrittenBeforeAttemptsWereKept_IsUpgradedAndDelivered()
+    {
+        var folder = Directory.CreateTempSubdirectory("micro-outbox-").FullName;
+        try
+        {
+            // An outbox file as the previous version wrote it: no attempt column.
+            var encoded = WireFormat.EncodeMessage(new BrokerMessage(_topic, new byte[] { 7 }, new Dictionary<string, string> { [BrokerHeaders.Id] = "old-1" }));
+            using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(folder, "outbox-0.db")};Pooling=False"))
+            {
+                old.Open();
+                using var command = old.CreateCommand();
+                command.CommandText = "CREATE TABLE outbox (seq INTEGER PRIMARY KEY, grp TEXT NOT NULL, msg BLOB NOT NULL, created INTEGER NOT NULL);" +
+                    "INSERT INTO outbox (seq, grp, msg, created) VALUES (41, 'g', @msg, 0);";
+                command.Parameters.AddWithValue("@msg", encoded);
+                command.ExecuteNonQuery();
+            }
+            var node = await NodeAsync();
+            var handled = new MessageCollector();
+            await node.Broker.SubscribeAsync(_topic, handled.Handler, new SubscribeOptions { Group = "g" });
+            await using var services = FileOutboxContainer(folder, sqlite: true);
+            var broker = services.GetRequiredService<IBroker>();
+            await broker.ConnectAsync();
+            await handled.WaitForCountAsync(1, TimeSpan.FromSeconds(20));
+            var delivery = handled.Received.Single();
+            Assert.Equal(("old-1", 1), (delivery.Message.Id, delivery.Attempt));
+            await broker.PublishAsync(new BrokerMessage(_topic, new byte[] { 8 })); // the upgraded file takes new rows
+            await handled.WaitForCountAsync(2, TimeSpan.FromSeconds(20));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task FileOutbox_WithoutMicroSqlite_IsAClearError()
     {
         await using var services = FileOutboxContainer(Path.Combine(Path.GetTempPath(), "micro-never-" + Guid.NewGuid().ToString("N")), sqlite: false);
