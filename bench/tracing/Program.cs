@@ -53,6 +53,8 @@ if (withMetrics)
         Sdk.CreateTracerProviderBuilder().SetSampler(new AlwaysOnSampler()).AddMicroInstrumentation().AddProcessor(new DropProcessor()).Build(),
         Sdk.CreateMeterProviderBuilder().AddMicroInstrumentation().Build())));
 
+// --side NAME: measure only that side (for a profiler attached to the process).
+if (args.Contains("--side")) sides.RemoveAll(s => s.Name != args[Array.IndexOf(args, "--side") + 1]);
 Console.WriteLine($"# tracing benchmark: {Environment.ProcessorCount} cores, {payloadBytes}-byte payload, {InFlight} in flight, {seconds}s per measurement, {rounds} rounds (median), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 // Warm-up past JIT tiering on every path (DOTNET_TC_CallCountingDelayMs=0 is set by run.sh).
 foreach (var (_, start) in sides)
@@ -70,6 +72,7 @@ for (var round = 0; round < rounds; round++)
         Console.WriteLine($"{name,-15} {result.Throughput,10:F0} {result.P50Us,8:F0} {result.P99Us,8:F0} {result.CpuUsPerCall,12:F1} {result.BytesPerCall,8:F0}");
     }
 }
+if (sides.Count < 2) return;
 double Median(string name) { var t = results[name].Select(r => r.Throughput).Order().ToList(); return t[t.Count / 2]; }
 double MedianCpu(string name) { var t = results[name].Select(r => r.CpuUsPerCall).Order().ToList(); return t[t.Count / 2]; }
 double MedianBytes(string name) { var t = results[name].Select(r => r.BytesPerCall).Order().ToList(); return t[t.Count / 2]; }

@@ -56,11 +56,10 @@ internal sealed class ClientTelemetry
         return activity;
     }
 
-    public void EndCall(Activity? activity, RpcNames names, long startedTimestamp, Exception? error, bool recordMetrics = true)
+    public void EndCall(Activity? activity, RpcNames names, long startedTimestamp, Exception? error)
     {
         var outcome = CallOutcomeInfo.From(error);
         if (activity is { IsAllDataRequested: true }) RpcSpan.End(activity, outcome, Conventions, server: false);
-        if (!recordMetrics) return;
         _duration?.Record(startedTimestamp, names, outcome);
         if (_calls is { Enabled: true })
         {
@@ -111,8 +110,8 @@ internal sealed class ClientTelemetry
     private static void DescribeAttempt(Activity activity, NodeInfo node, int? attempt)
     {
         RpcSpan.DescribePeer(activity, node.Address);
-        activity.SetTag(SemanticConventions.MicroNodeId, node.Id);
-        if (attempt is not null) activity.SetTag(SemanticConventions.MicroAttempt, attempt);
+        activity.AddTag(SemanticConventions.MicroNodeId, node.Id);
+        if (attempt is not null) activity.AddTag(SemanticConventions.MicroAttempt, attempt);
     }
 
     /// <summary>Ends an attempt with how it ended (null: it answered).</summary>

@@ -16,11 +16,11 @@ internal static class MessagingSpans
         var activity = MicroTelemetry.Source.HasListeners() ? MicroTelemetry.Source.StartActivity("send " + topic, ActivityKind.Producer) : null;
         if (activity is { IsAllDataRequested: true })
         {
-            activity.SetTag(SemanticConventions.MessagingSystem, system);
-            activity.SetTag(SemanticConventions.MessagingDestinationName, topic);
-            activity.SetTag(SemanticConventions.MessagingOperationType, "send");
-            activity.SetTag(SemanticConventions.MessagingOperationName, "send");
-            if (messageId is not null) activity.SetTag(SemanticConventions.MessagingMessageId, messageId);
+            activity.AddTag(SemanticConventions.MessagingSystem, system);
+            activity.AddTag(SemanticConventions.MessagingDestinationName, topic);
+            activity.AddTag(SemanticConventions.MessagingOperationType, "send");
+            activity.AddTag(SemanticConventions.MessagingOperationName, "send");
+            if (messageId is not null) activity.AddTag(SemanticConventions.MessagingMessageId, messageId);
         }
         InjectCurrent(activity, headers);
         return activity;
@@ -45,13 +45,13 @@ internal static class MessagingSpans
         var activity = MicroTelemetry.Source.StartActivity("process " + topic, ActivityKind.Consumer, TraceContext.Extract(headers));
         if (activity is { IsAllDataRequested: true })
         {
-            activity.SetTag(SemanticConventions.MessagingSystem, system);
-            activity.SetTag(SemanticConventions.MessagingDestinationName, topic);
-            activity.SetTag(SemanticConventions.MessagingOperationType, "process");
-            activity.SetTag(SemanticConventions.MessagingOperationName, "process");
-            if (group is not null) activity.SetTag(SemanticConventions.MessagingConsumerGroupName, group);
-            if (messageId is not null) activity.SetTag(SemanticConventions.MessagingMessageId, messageId);
-            activity.SetTag(SemanticConventions.MicroAttempt, attempt);
+            activity.AddTag(SemanticConventions.MessagingSystem, system);
+            activity.AddTag(SemanticConventions.MessagingDestinationName, topic);
+            activity.AddTag(SemanticConventions.MessagingOperationType, "process");
+            activity.AddTag(SemanticConventions.MessagingOperationName, "process");
+            if (group is not null) activity.AddTag(SemanticConventions.MessagingConsumerGroupName, group);
+            if (messageId is not null) activity.AddTag(SemanticConventions.MessagingMessageId, messageId);
+            activity.AddTag(SemanticConventions.MicroAttempt, attempt);
         }
         return activity;
     }
@@ -62,7 +62,7 @@ internal static class MessagingSpans
         if (activity is null) return;
         if (errorType is not null && activity.IsAllDataRequested)
         {
-            activity.SetTag(SemanticConventions.ErrorType, errorType);
+            activity.AddTag(SemanticConventions.ErrorType, errorType);
             activity.SetStatus(ActivityStatusCode.Error, errorType);
         }
         activity.Dispose();
@@ -73,7 +73,7 @@ internal static class MessagingSpans
     {
         if (activity is null) return;
         if (activity.IsAllDataRequested)
-            activity.SetTag(SemanticConventions.MicroBrokerOutcome, outcome.Action switch
+            activity.AddTag(SemanticConventions.MicroBrokerOutcome, outcome.Action switch
             {
                 DeliveryAction.Ack => "ack",
                 DeliveryAction.Retry => "retry",

@@ -88,8 +88,6 @@ internal sealed class ServerTelemetryMiddleware : IServerMiddleware
 
     private void End(Activity? activity, RpcNames names, long started, Exception? error)
     {
-        var tags = Tags(names);
-        if (_active.Enabled) _active.Add(-1, tags);
         var outcome = CallOutcomeInfo.From(error);
         if (activity is not null)
         {
@@ -97,6 +95,10 @@ internal sealed class ServerTelemetryMiddleware : IServerMiddleware
             activity.Dispose();
         }
         _duration.Record(started, names, outcome);
+        // Tracing alone (the common "traced" case) stops here: no tag list for counters nobody reads.
+        if (!_active.Enabled && !_calls.Enabled && !_errors.Enabled) return;
+        var tags = Tags(names);
+        if (_active.Enabled) _active.Add(-1, tags);
         if (outcome.ErrorId is not null && _errors.Enabled)
         {
             var errorTags = tags;
