@@ -79,7 +79,7 @@ internal sealed class BrokerTelemetry
         var message = context.Message;
         var system = SystemOf(broker);
         var started = Stopwatch.GetTimestamp();
-        using var activity = MessagingSpans.StartPublish(system, message.Topic, message.Id, message.Headers);
+        var activity = MessagingSpans.StartPublish(system, message.Topic, message.Id, message.Headers); // ended (disposed) by End below
         Exception? error = null;
         try
         {

@@ -51,9 +51,8 @@ internal sealed class ClientTelemetry
 
     public Activity? StartCall(RpcNames names)
     {
-        var activity = MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Client);
-        if (activity is { IsAllDataRequested: true }) RpcSpan.Describe(activity, names, Conventions);
-        return activity;
+        // A default parent context: the span's parent is the current activity.
+        return MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Client, default(ActivityContext), names.SpanTags(Conventions));
     }
 
     public void EndCall(Activity? activity, RpcNames names, long startedTimestamp, Exception? error)
@@ -96,14 +95,11 @@ internal sealed class ClientTelemetry
     private Activity? StartAttemptSpan(string service, string endpoint, NodeInfo node, int attempt, DateTimeOffset? started, ActivityContext parent)
     {
         var names = RpcNames.For(service, endpoint);
+        var tags = names.SpanTags(Conventions);
         var activity = started is { } at
-            ? MicroTelemetry.Source.StartActivity(ActivityKind.Client, parent, startTime: at, name: names.FullMethod)
-            : MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Client);
-        if (activity is { IsAllDataRequested: true })
-        {
-            RpcSpan.Describe(activity, names, Conventions);
-            DescribeAttempt(activity, node, attempt + 1);
-        }
+            ? MicroTelemetry.Source.StartActivity(ActivityKind.Client, parent, tags, startTime: at, name: names.FullMethod)
+            : MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Client, default(ActivityContext), tags);
+        if (activity is { IsAllDataRequested: true }) DescribeAttempt(activity, node, attempt + 1);
         return activity;
     }
 

@@ -7,21 +7,23 @@ namespace Micro.Telemetry;
 internal static class RpcSpan
 {
     /// <summary>
-    /// The attributes of a fresh span. AddTag, not SetTag: every key is set once here (SetTag searches the span's tags
-    /// for the key first, on every call of every span).
+    /// The attributes a span of <paramref name="names"/> starts with. Passed to StartActivity, so samplers see them and
+    /// the span gets them without a lock per attribute (AddTag/SetTag take one; SetTag also searches for the key).
     /// </summary>
-    public static void Describe(Activity activity, RpcNames names, RpcConventions conventions)
+    public static KeyValuePair<string, object?>[] Tags(RpcNames names, RpcConventions conventions)
     {
+        var tags = new List<KeyValuePair<string, object?>>(6);
         if ((conventions & RpcConventions.Legacy) != 0)
         {
-            activity.AddTag(SemanticConventions.RpcSystem, "grpc");
-            activity.AddTag(SemanticConventions.RpcService, names.GrpcService);
+            tags.Add(new(SemanticConventions.RpcSystem, "grpc"));
+            tags.Add(new(SemanticConventions.RpcService, names.GrpcService));
         }
-        if ((conventions & RpcConventions.Stable) != 0) activity.AddTag(SemanticConventions.RpcSystemName, "grpc");
+        if ((conventions & RpcConventions.Stable) != 0) tags.Add(new(SemanticConventions.RpcSystemName, "grpc"));
         // Both generations name this attribute rpc.method; with both on, the stable (full) value wins.
-        activity.AddTag(SemanticConventions.RpcMethod, (conventions & RpcConventions.Stable) != 0 ? names.FullMethod : names.Method);
-        activity.AddTag(SemanticConventions.MicroService, names.Service);
-        activity.AddTag(SemanticConventions.MicroEndpoint, names.Endpoint);
+        tags.Add(new(SemanticConventions.RpcMethod, (conventions & RpcConventions.Stable) != 0 ? names.FullMethod : names.Method));
+        tags.Add(new(SemanticConventions.MicroService, names.Service));
+        tags.Add(new(SemanticConventions.MicroEndpoint, names.Endpoint));
+        return [.. tags];
     }
 
     // The port boxed once per address, not once per call.

@@ -48,8 +48,7 @@ internal sealed class ServerTelemetryMiddleware : IServerMiddleware
                 values = null;
                 value = ((Server.CallContext)carrier!).Header(key);
             });
-            activity = MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Server, parent);
-            if (activity is { IsAllDataRequested: true }) RpcSpan.Describe(activity, names, Conventions);
+            activity = MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Server, parent, names.SpanTags(Conventions));
         }
         if (_active.Enabled) _active.Add(1, Tags(names));
         ValueTask<object?> pending;
