@@ -16,8 +16,6 @@ internal sealed class BrokerTelemetry
     /// <summary>For a publisher or subscriber built by hand (no container): spans and trace propagation, no metrics or logs.</summary>
     public static readonly BrokerTelemetry Untracked = new(null, NullLogger.Instance, "micro-client");
 
-    private static readonly double[] s_seconds = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
     private readonly Counter<long>? _sent;
     private readonly Histogram<double>? _publishDuration;
     private readonly Counter<long>? _consumed;
@@ -33,10 +31,10 @@ internal sealed class BrokerTelemetry
         if (meter is null) return;
         _sent = meter.CreateCounter<long>("messaging.client.sent.messages", "{message}", "Messages published, by system, topic and error.type (failed publishes only)");
         _publishDuration = meter.CreateHistogram("messaging.client.operation.duration", "s", "Duration of publishing a message until the broker accepted it",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_seconds });
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = RpcDuration.SecondsBuckets });
         _consumed = meter.CreateCounter<long>("messaging.client.consumed.messages", "{message}", "Deliveries handed to a subscriber, by system, topic and group");
         _processDuration = meter.CreateHistogram("messaging.process.duration", "s", "Duration of handling a delivery, by system, topic, group and error.type (failures only)",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_seconds });
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = RpcDuration.SecondsBuckets });
         meter.CreateObservableCounter("micro.broker.redelivered", () => Observe(c => c.Redelivered), "{delivery}",
             "Deliveries made again by the broker: after a handler failure or retry request, a timeout or an unreachable subscriber");
         meter.CreateObservableCounter("micro.broker.dead_lettered", () => Observe(c => c.DeadLettered), "{message}", "Messages moved to a dead-letter topic");
