@@ -40,7 +40,7 @@ internal sealed class RpcDuration
                 { SemanticConventions.RpcSystem, "grpc" },
                 { SemanticConventions.RpcService, names.GrpcService },
                 { SemanticConventions.RpcMethod, names.Method },
-                { SemanticConventions.RpcGrpcStatusCode, (int)outcome.Status },
+                { SemanticConventions.RpcGrpcStatusCode, RpcSpan.BoxedStatus(outcome.Status) },
             };
             _legacy.Record(elapsed.TotalMilliseconds, tags);
         }

@@ -64,6 +64,6 @@ internal static class RpcSpan
 
     private static readonly object[] s_statusCodes = [.. Enumerable.Range(0, 17).Select(code => (object)code)];
 
-    /// <summary>The numeric status as an attribute value, boxed once per status rather than once per span.</summary>
-    private static object BoxedStatus(StatusCode status) => (uint)status < (uint)s_statusCodes.Length ? s_statusCodes[(int)status] : (int)status;
+    /// <summary>The numeric status as an attribute or measurement tag value, boxed once per status rather than once per call.</summary>
+    internal static object BoxedStatus(StatusCode status) => (uint)status < (uint)s_statusCodes.Length ? s_statusCodes[(int)status] : (int)status;
 }

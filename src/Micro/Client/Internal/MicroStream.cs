@@ -12,11 +12,11 @@ internal sealed class MicroStream<TRequest, TResponse>(AsyncDuplexStreamingCall<
 {
     private int _disposed;
     private Action<Exception?>? _ended;
-    private Exception? _error; // the last failure, for telemetry when the stream ends
+    private MicroException? _error; // the last failure, for telemetry when the stream ends
 
     public void OnEnded(Action<Exception?> ended) => _ended = ended;
 
-    private MicroException Failed(RpcException e) => (MicroException)(_error = GrpcErrorMapping.FromRpcException(e, service, endpoint));
+    private MicroException Failed(RpcException e) => _error = GrpcErrorMapping.FromRpcException(e, service, endpoint);
 
     public async Task SendAsync(TRequest message, CancellationToken cancellationToken = default)
     {
