@@ -11,6 +11,8 @@ using Micro.Cli.TestService;
 using Micro.Client;
 using Microsoft.Extensions.DependencyInjection;
 
+// Its outbox lives in memory: tests start it in the repository folder, where a file outbox would stay behind.
+if (Environment.GetEnvironmentVariable("MICRO_BROKER_OUTBOX") is null) Environment.SetEnvironmentVariable("MICRO_BROKER_OUTBOX", "memory");
 var name = args.SkipWhile(a => a != "--name").Skip(1).FirstOrDefault() ?? "inventory";
 var builder = MicroService.CreateBuilder(args, name);
 builder.Services.AddMicroJson(InventoryJson.Default);

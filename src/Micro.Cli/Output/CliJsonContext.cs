@@ -29,6 +29,7 @@ namespace Micro.Cli.Output;
 [JsonSerializable(typeof(Dashboard.DashboardSessionView))]
 [JsonSerializable(typeof(Dashboard.DashboardLoginRequest))]
 [JsonSerializable(typeof(Dashboard.DashboardPublishRequest))]
+[JsonSerializable(typeof(Dashboard.DashboardPublishResult))]
 [JsonSerializable(typeof(MessageView))]
 [JsonSerializable(typeof(PublishResult))]
 

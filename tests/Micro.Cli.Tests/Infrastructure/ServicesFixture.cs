@@ -2,7 +2,7 @@ namespace Micro.Cli.Tests.Infrastructure;
 
 /// <summary>
 /// A namespace with one greeter (protobuf) and one inventory (plain JSON) node, registered over mDNS; the inventory
-/// subscribes to inventory.events in its group "inventory" (HTTP broker, outbox in memory).
+/// subscribes to inventory.events in its group "inventory" (HTTP broker).
 /// </summary>
 public sealed class ServicesFixture : IAsyncLifetime
 {
@@ -20,7 +20,7 @@ public sealed class ServicesFixture : IAsyncLifetime
     {
         await Network.InitializeAsync();
         Greeter = Network.StartDotnet(Paths.Greeter);
-        Inventory = Network.StartWith(new Dictionary<string, string?> { ["MICRO_BROKER_OUTBOX"] = "memory" }, "dotnet", Paths.Inventory, "--name", "inventory");
+        Inventory = Network.StartDotnet(Paths.Inventory, "--name", "inventory");
         await Network.WaitForNodesAsync("greeter", 1);
         await Network.WaitForNodesAsync("inventory", 1);
     }
