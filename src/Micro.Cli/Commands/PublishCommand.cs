@@ -1,11 +1,8 @@
 using System.CommandLine;
-using Micro.Broker;
 using Micro.Cli.Calls;
 using Micro.Cli.Hosting;
 using Micro.Cli.Messaging;
 using Micro.Cli.Output;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace Micro.Cli.Commands;
 
@@ -41,7 +38,7 @@ public static class PublishCommand
             var text = parse.GetValue(body)!;
             if (text == "-") text = await cli.In.ReadToEndAsync(ct).ConfigureAwait(false);
             var message = JsonInput.Parse(text, "message");
-            var publisher = new JsonPublisher(cli.Services.Client, cli.Services.Broker, cli.Services.Provider.GetRequiredService<IOptions<BrokerOptions>>().Value);
+            var publisher = JsonPublisher.For(cli.Services);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
             deadline.CancelAfter(wait);
             string messageId;

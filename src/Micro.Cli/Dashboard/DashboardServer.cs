@@ -289,8 +289,7 @@ public sealed class DashboardServer : IAsyncDisposable
         await WriteJsonAsync(http, result, CliJsonContext.Default.DashboardPublishResult).ConfigureAwait(false);
     }
 
-    private JsonPublisher Publisher => new(_services.Client, _services.Broker,
-        _services.Provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Broker.BrokerOptions>>().Value);
+    private JsonPublisher Publisher => JsonPublisher.For(_services);
 
     private async Task TailAsync(HttpContext http)
     {

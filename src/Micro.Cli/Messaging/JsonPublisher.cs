@@ -12,13 +12,21 @@ namespace Micro.Cli.Messaging;
 /// Publishes the user's JSON through the normal Micro client (publish middleware: auth, tracing; the CloudEvents headers),
 /// for the CLI, the dashboard and the MCP server alike. Topic and size are checked first, so bad input is a local usage error.
 /// </summary>
-public sealed class JsonPublisher(IMicroClient client, IBroker broker, BrokerOptions options)
+public sealed class JsonPublisher(IMicroClient client, Func<IBroker> broker, BrokerOptions options)
 {
+    /// <summary>A publisher with the services' client and broker (resolved on first use) and the broker options.</summary>
+    public static JsonPublisher For(Hosting.CliServices services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return new JsonPublisher(services.Client, () => services.Broker,
+            Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Microsoft.Extensions.Options.IOptions<BrokerOptions>>(services.Provider).Value);
+    }
+
     /// <summary>How often <see cref="WaitForDeliveryAsync"/> looks at the outbox.</summary>
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
 
     /// <summary>The broker messages go to.</summary>
-    public IBroker Broker => broker;
+    public IBroker Broker => broker();
 
     /// <summary>Publishes <paramref name="body"/> to <paramref name="topic"/>; returns the message id once the broker accepted it.</summary>
     /// <exception cref="CliException">Exit code 2: illegal topic, or a body over <see cref="BrokerOptions.MaxMessageSize"/>.</exception>
@@ -41,10 +49,10 @@ public sealed class JsonPublisher(IMicroClient client, IBroker broker, BrokerOpt
     /// <returns>Deliveries still pending (0: all delivered).</returns>
     public async Task<long> WaitForDeliveryAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (broker is not HttpBroker) return 0;
+        if (Broker is not HttpBroker http) return 0;
         var started = Stopwatch.GetTimestamp();
-        while (broker.Counters.Pending > 0 && Stopwatch.GetElapsedTime(started) < timeout)
+        while (http.Counters.Pending > 0 && Stopwatch.GetElapsedTime(started) < timeout)
             await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
-        return broker.Counters.Pending;
+        return http.Counters.Pending;
     }
 }
