@@ -75,6 +75,7 @@ public sealed class CliServices : IAsyncDisposable
         services.AddNatsPlugins(); // MICRO_BROKER=nats, nats-core
         // The HTTP broker's outbox lives in memory unless configured: the tool waits for delivery before it reports
         // success (micro publish), so a message is never left in a file in whatever folder the tool ran from.
+        services.AddPublishMiddleware(new Messaging.JsonTypeHeader());
         services.AddMicroOptions<BrokerOptions>("Broker", o =>
         {
             if (new MicroSettings(configuration, "Broker").String(nameof(BrokerOptions.Outbox)) is null) o.Outbox = "memory";

@@ -40,6 +40,7 @@ public sealed class MessagingCommandTests(ServicesFixture services)
         Assert.Equal("from-cli", fromCli.GetProperty("body").GetProperty("text").GetString());
         Assert.Equal("t1", fromCli.GetProperty("headers").GetProperty("trace").GetString());
         Assert.Equal("application/json", fromCli.GetProperty("headers").GetProperty("datacontenttype").GetString());
+        Assert.Equal("inventory.events", fromCli.GetProperty("headers").GetProperty("type").GetString()); // the topic, not the tool's byte wrapper
         Assert.StartsWith("broadcast-", fromCli.GetProperty("group").GetString(), StringComparison.Ordinal);
         var fromService = lines.Single(l => l.GetProperty("id").GetString() == serviceId);
         Assert.Equal("from-service", fromService.GetProperty("body").GetProperty("text").GetString());
@@ -63,7 +64,7 @@ public sealed class MessagingCommandTests(ServicesFixture services)
         var tail = Net.StartDotnet(Paths.Cli, "subscribe", topic, "--group", "tailers", "--count", "1", "--timeout", "60s");
         await tail.WaitForErrorLineAsync(l => l.Contains("group tailers", StringComparison.Ordinal), Wait);
 
-        var published = await Net.MicroWithInputAsync("""["a", 1, null]""", "publish", topic, "-", "--id", "my-id-1", "-o", "json");
+        var published = await Net.MicroWithInputAsync("""["a", 1, null]""", "publish", topic, "-", "--id", "my-id-1", "-m", "type=com.example.list", "-o", "json");
         Assert.True(published.ExitCode == 0, published.ToString());
         var result = JsonDocument.Parse(published.Stdout).RootElement;
         Assert.Equal("my-id-1", result.GetProperty("id").GetString());
@@ -74,6 +75,7 @@ public sealed class MessagingCommandTests(ServicesFixture services)
         Assert.Equal("tailers", line.GetProperty("group").GetString());
         Assert.Equal("my-id-1", line.GetProperty("id").GetString());
         Assert.Equal("""["a",1,null]""", line.GetProperty("body").GetRawText());
+        Assert.Equal("com.example.list", line.GetProperty("headers").GetProperty("type").GetString());
     }
 
     [Fact]

@@ -77,6 +77,7 @@ try {
   await page.waitForFunction((el) => el.textContent.startsWith("published "), await published.elementHandle(), { timeout: 20000 });
   await page.waitForFunction(() => document.querySelectorAll("#tail-messages li").length >= 4, null, { timeout: 20000 });
   await page.screenshot({ path: `${artifacts}/dashboard.png`, fullPage: true });
+  await page.screenshot({ path: `${artifacts}/dashboard-top.png` }); // the first screen: what docs/dashboard.png shows
 
   // The test stops one node; the page must drop it without a reload.
   await page.evaluate(() => { window.__notReloaded = true; });
