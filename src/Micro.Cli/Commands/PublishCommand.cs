@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Micro.Broker.Http;
 using Micro.Cli.Calls;
 using Micro.Cli.Hosting;
 using Micro.Cli.Messaging;
@@ -44,6 +45,9 @@ public static class PublishCommand
             string messageId;
             try
             {
+                // A fresh process knows no subscriber yet, and a lookup may stop at the first node that answers (mDNS
+                // does): listing the registry first hears every node, so no subscribing group is left out.
+                if (publisher.Broker is HttpBroker) await cli.Services.Registry.ListServicesAsync(deadline.Token).ConfigureAwait(false);
                 messageId = await publisher.PublishAsync(name, message, headers, parse.GetValue(id), deadline.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)

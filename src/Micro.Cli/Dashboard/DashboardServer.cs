@@ -59,9 +59,7 @@ public sealed class DashboardServer : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await _view.StartAsync(cancellationToken).ConfigureAwait(false);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(_services.Logging);
+        var builder = LocalWebHost.CreateBuilder(_services.Logging);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(_endpoint, l => l.Protocols = HttpProtocols.Http1); // browsers speak HTTP/2 only over TLS
@@ -71,11 +69,7 @@ public sealed class DashboardServer : IAsyncDisposable
         app.Run(ServeAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _app = app;
-        // Port 0 means "any": the server knows which one it got.
-        var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
-            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses;
-        var bound = addresses?.Select(a => new Uri(a)).FirstOrDefault();
-        Url = new Uri($"http://{new IPEndPoint(_endpoint.Address, bound?.Port ?? _endpoint.Port)}/");
+        Url = new Uri($"http://{new IPEndPoint(_endpoint.Address, LocalWebHost.BoundPort(app, _endpoint.Port))}/");
     }
 
     private Task ServeAsync(HttpContext http)
@@ -115,7 +109,7 @@ public sealed class DashboardServer : IAsyncDisposable
     {
         var host = request.Host;
         if (!host.HasValue || host.Port is not { } port || Url is null || port != Url.Port) return false;
-        return host.Host == Url.Host || host.Host == "localhost" || (IPAddress.TryParse(host.Host.Trim('[', ']'), out var ip) && ip.Equals(_endpoint.Address));
+        return LocalWebHost.IsOwnHost(host.Host, Url, _endpoint.Address);
     }
 
     private DashboardSnapshot SnapshotNow()
@@ -346,8 +340,7 @@ public sealed class DashboardServer : IAsyncDisposable
         return origin.Length == 0 || (Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Port == Url!.Port && HostAllowedName(uri.Host));
     }
 
-    private bool HostAllowedName(string host) =>
-        host == Url!.Host || host == "localhost" || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && ip.Equals(_endpoint.Address));
+    private bool HostAllowedName(string host) => LocalWebHost.IsOwnHost(host, Url!, _endpoint.Address);
 
     private static JsonElement Parse(RawPayload reply)
     {

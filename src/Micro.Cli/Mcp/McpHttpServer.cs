@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Claims;
 using Micro.Auth;
+using Micro.Cli.Hosting;
 using Micro.Errors;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -45,9 +46,7 @@ public sealed class McpHttpServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(tools);
         ArgumentNullException.ThrowIfNull(endpoint);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(logging);
+        var builder = LocalWebHost.CreateBuilder(logging);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(endpoint, l => l.Protocols = HttpProtocols.Http1AndHttp2);
@@ -74,9 +73,7 @@ public sealed class McpHttpServer : IAsyncDisposable
         });
         app.MapMcp(Path);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var bound = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
-            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.Select(a => new Uri(a)).FirstOrDefault();
-        url = new Uri($"http://{new IPEndPoint(endpoint.Address, bound?.Port ?? endpoint.Port)}{Path}");
+        url = new Uri($"http://{new IPEndPoint(endpoint.Address, LocalWebHost.BoundPort(app, endpoint.Port))}{Path}");
         var stop = new CancellationTokenSource();
         var following = tools.FollowAsync(stop.Token);
         return new McpHttpServer(app, url, following, stop);
@@ -85,9 +82,7 @@ public sealed class McpHttpServer : IAsyncDisposable
     private static bool HostAllowed(HttpRequest request, IPAddress listen, Uri? url)
     {
         var host = request.Host;
-        if (url is null || !host.HasValue || host.Port != url.Port) return false;
-        var name = host.Host;
-        return name == url.Host || name == "localhost" || (IPAddress.TryParse(name.Trim('[', ']'), out var ip) && (ip.Equals(listen) || listen.Equals(IPAddress.Any)));
+        return url is not null && host.HasValue && host.Port == url.Port && LocalWebHost.IsOwnHost(host.Host, url, listen);
     }
 
     private static async Task<bool> AuthenticateAsync(HttpContext http, IAuth auth)

@@ -3,11 +3,11 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Micro.Broker;
 using Micro.Broker.Http;
+using Micro.Cli.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Micro.Cli.Messaging;
@@ -35,9 +35,7 @@ public sealed class DeliveryListener : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(broker);
         ArgumentNullException.ThrowIfNull(endpoint);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(logging);
+        var builder = LocalWebHost.CreateBuilder(logging);
         // h2c with prior knowledge, as the publishers send (the same as a service's listener).
         builder.WebHost.ConfigureKestrel(k => k.Listen(endpoint, l => l.Protocols = HttpProtocols.Http2));
         var app = builder.Build();
@@ -48,9 +46,7 @@ public sealed class DeliveryListener : IAsyncDisposable
             return Task.CompletedTask;
         });
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var bound = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
-            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.Select(a => new Uri(a)).FirstOrDefault();
-        var address = new IPEndPoint(Advertised(endpoint.Address), bound?.Port ?? endpoint.Port).ToString();
+        var address = new IPEndPoint(Advertised(endpoint.Address), LocalWebHost.BoundPort(app, endpoint.Port)).ToString();
         broker.Address ??= address;
         return new DeliveryListener(app, broker.Address);
     }

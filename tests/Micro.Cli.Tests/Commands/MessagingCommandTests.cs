@@ -32,7 +32,7 @@ public sealed class MessagingCommandTests(ServicesFixture services)
         Assert.True(byService.ExitCode == 0, byService.ToString());
         var serviceId = JsonDocument.Parse(byService.Stdout).RootElement.GetProperty("id").GetString();
 
-        Assert.True(await tail.WaitForExitAsync(Wait) == 0, tail.Stderr);
+        Assert.True(await tail.WaitForExitAsync(Wait) == 0, $"published {cliId} and {serviceId}; the tail printed:\n{tail.Stdout}\n{tail.Stderr}");
         var lines = tail.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(2, lines.Count);
         var fromCli = lines.Single(l => l.GetProperty("id").GetString() == cliId);
