@@ -81,8 +81,8 @@ public sealed class MessagingCommandTests(ServicesFixture services)
     [Fact]
     public async Task Publish_NoSubscriber_Exit5_OneLine()
     {
-        var result = await Net.MicroAsync("publish", "nobody.listens", "{}", "--timeout", "1s");
-        CallCommandTests.AssertOneLineError(result, ExitCodes.Unavailable, "not delivered within 1s");
+        var result = await Net.MicroAsync("publish", "nobody.listens", "{}", "--timeout", "3s");
+        CallCommandTests.AssertOneLineError(result, ExitCodes.Unavailable, "not delivered within 3s");
     }
 
     [Fact]
