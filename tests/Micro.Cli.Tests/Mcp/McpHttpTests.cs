@@ -73,8 +73,9 @@ public sealed class McpHttpTests : IAsyncLifetime
 }
 
 /// <summary>
-/// With MICRO_AUTH=jwt, <c>micro mcp --http</c> requires a bearer token for the audience micro.mcp (host namespace, memory
-/// registry, the accounts in a temporary file store).
+/// With MICRO_AUTH=jwt, <c>micro mcp --http</c> requires a bearer token for the audience micro.mcp, and its tool calls carry
+/// that token, so a greeter enforcing the rules answers one account and refuses another (the accounts and rules in a
+/// temporary file store; the HTTP gate in the host namespace, the calls over mDNS in a test namespace).
 /// </summary>
 public sealed class McpHttpAuthTests : IAsyncLifetime
 {
@@ -93,11 +94,9 @@ public sealed class McpHttpAuthTests : IAsyncLifetime
     [Fact]
     public async Task McpHttp_AuthOn_NeedsATokenForMicroMcp()
     {
-        var created = await HostCli.RunAsync(Env, null, null, "auth", "accounts", "create", "agent", "--scope", "agents", "-o", "json");
-        Assert.True(created.ExitCode == 0, created.ToString());
-        var secret = JsonDocument.Parse(created.Stdout).RootElement.GetProperty("secret").GetString()!;
-        var forMcp = await TokenAsync(secret, "micro.mcp", "greeter");
-        var forGreeterOnly = await TokenAsync(secret, "greeter");
+        var secret = await CreateAccountAsync("agent", "agents");
+        var forMcp = await TokenAsync("agent", secret, "micro.mcp", "greeter");
+        var forGreeterOnly = await TokenAsync("agent", secret, "greeter");
 
         await using var mcp = HostCli.Start(Env, null, "mcp", "--http", "127.0.0.1:0");
         var line = await mcp.WaitForLineAsync(l => l.StartsWith("mcp: http://", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
@@ -113,9 +112,44 @@ public sealed class McpHttpAuthTests : IAsyncLifetime
         Assert.Contains("\"serverInfo\"", await accepted.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
-    private async Task<string> TokenAsync(string secret, params string[] audiences)
+    [Fact]
+    public async Task McpHttp_ToolCallsCarryTheClientsToken_TheRulesApply()
     {
-        var args = new List<string> { "auth", "token", "--id", "agent", "--secret", secret, "-o", "json" };
+        var agentSecret = await CreateAccountAsync("agent", "agents");
+        var visitorSecret = await CreateAccountAsync("visitor", "visitors");
+        var granted = await HostCli.RunAsync(Env, null, null, "auth", "rules", "grant", "agents-greeter", "-r", "service:greeter:*", "--scope", "agents");
+        Assert.True(granted.ExitCode == 0, granted.ToString());
+        var agent = await TokenAsync("agent", agentSecret, "micro.mcp", "greeter");
+        var visitor = await TokenAsync("visitor", visitorSecret, "micro.mcp", "greeter");
+
+        await using var network = new TestNetwork();
+        await network.InitializeAsync();
+        network.StartWith(Env, "dotnet", Paths.Greeter);
+        var mcp = network.StartWith(Env, "dotnet", Paths.Cli, "mcp", "--http", "127.0.0.1:0");
+        var url = (await mcp.WaitForLineAsync(l => l.StartsWith("mcp: http://", StringComparison.Ordinal), TimeSpan.FromSeconds(30))).Split(' ')[1];
+
+        await using (var allowed = NodeScript.Start(network, "mcp-http.mjs", url, "agents.events", agent))
+        {
+            var called = await allowed.StepAsync("called");
+            Assert.False(called.GetProperty("isError").GetBoolean(), called.ToString());
+            Assert.Equal("""{"message":"Hello Ada"}""", called.GetProperty("text").GetString());
+        }
+        await using var refused = NodeScript.Start(network, "mcp-http.mjs", url, "visitors.events", visitor);
+        var denied = await refused.StepAsync("called");
+        Assert.True(denied.GetProperty("isError").GetBoolean(), denied.ToString());
+        Assert.Contains("micro.forbidden", denied.GetProperty("text").GetString(), StringComparison.Ordinal);
+    }
+
+    private async Task<string> CreateAccountAsync(string id, string scope)
+    {
+        var created = await HostCli.RunAsync(Env, null, null, "auth", "accounts", "create", id, "--scope", scope, "-o", "json");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        return JsonDocument.Parse(created.Stdout).RootElement.GetProperty("secret").GetString()!;
+    }
+
+    private async Task<string> TokenAsync(string account, string secret, params string[] audiences)
+    {
+        var args = new List<string> { "auth", "token", "--id", account, "--secret", secret, "-o", "json" };
         foreach (var audience in audiences) args.AddRange(["--audience", audience]);
         var token = await HostCli.RunAsync(Env, null, null, [.. args]);
         Assert.True(token.ExitCode == 0, token.ToString());
