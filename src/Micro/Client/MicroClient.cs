@@ -415,11 +415,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         IReadOnlyList<NodeInfo> candidates = cached.Nodes;
         if (options.NodeFilter is not null || tried is not null || Health.AnyFailed)
         {
-            // Retries go to a different address: two registrations of one process (a restart under a new id) are one node.
-            var eligible = cached.Nodes.Where(n => (options.NodeFilter is null || options.NodeFilter(n)) && (tried is null || !tried.Contains(n.Address))).ToList();
-            var healthy = eligible.Where(n => !Health.IsFailed(n.Address)).ToList();
-            // When every node is in quarantine, trying one beats failing outright.
-            candidates = healthy.Count > 0 ? healthy : eligible;
+            candidates = Candidates(cached.Nodes, options.NodeFilter, tried);
             if (candidates.Count == 0)
             {
                 if (tried is not null) _cache.Invalidate(service);
@@ -431,6 +427,19 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
             }
         }
         return (_selector.Select(service, candidates), idempotent);
+    }
+
+    /// <summary>
+    /// The nodes a call may go to. A method of its own: the lambdas' captures would otherwise be allocated on every call
+    /// of <see cref="PickNodeAsync"/>, filtered or not.
+    /// </summary>
+    private List<NodeInfo> Candidates(IReadOnlyList<NodeInfo> nodes, Func<NodeInfo, bool>? filter, List<string>? tried)
+    {
+        // Retries go to a different address: two registrations of one process (a restart under a new id) are one node.
+        var eligible = nodes.Where(n => (filter is null || filter(n)) && (tried is null || !tried.Contains(n.Address))).ToList();
+        var healthy = eligible.Where(n => !Health.IsFailed(n.Address)).ToList();
+        // When every node is in quarantine, trying one beats failing outright.
+        return healthy.Count > 0 ? healthy : eligible;
     }
 
     /// <summary>Encodes and publishes messages; set by <c>AddMicro</c> (the broker is opened on first publish).</summary>
