@@ -185,11 +185,14 @@ async Task CostAsync()
         Name = "benchraw", Nodes = [new NodeInfo { Id = "raw", Address = new Uri(rawAddress).Authority }], Endpoints = [new EndpointInfo { Name = "Bench.Echo" }],
     }, new RegisterOptions { Ttl = TimeSpan.FromHours(1) });
     await using var microToRaw = new MicroClient(rawOnly, NewSelector(selectorName));
+    // The same with one client middleware that only passes the call on: what composing the pipeline costs per call.
+    await using var microPassThroughToRaw = new MicroClient(rawOnly, NewSelector(selectorName), middleware: [new PassThrough()]);
     var pairs = new (string Name, Func<Task> Call)[]
     {
         ("raw -> raw", rawCall),
         ("raw+deadline -> raw", rawDeadlineCall),
         ("micro -> raw", () => microToRaw.CallAsync<Payload, Payload>("benchraw", "Bench.Echo", payload)),
+        ("micro+middleware -> raw", () => microPassThroughToRaw.CallAsync<Payload, Payload>("benchraw", "Bench.Echo", payload)),
         ("raw -> micro", () => rawToMicro.EchoAsync(payload).ResponseAsync),
         ("micro -> micro", microCall),
     };
@@ -206,11 +209,11 @@ async Task CostAsync()
                 var (name, call) = pairs[(i + round) % pairs.Length];
                 costs[name].Add(await LoadLoop.MeasureAsync(call, concurrency, TimeSpan.FromSeconds(seconds)));
             }
-        Console.WriteLine($"{"client -> server",-22} {"in flight",9} {"bytes/call",10} {"cpu us/call",11} {"req/s",8}");
+        Console.WriteLine($"{"client -> server",-24} {"in flight",9} {"bytes/call",10} {"cpu us/call",11} {"req/s",8}");
         foreach (var (name, _) in pairs)
         {
             double Mid(Func<Result, double> f) => Median(costs[name].Select(f).ToList());
-            Console.WriteLine($"{name,-22} {concurrency,9} {Mid(c => c.Bytes),10:F0} {Mid(c => c.CpuUs),11:F1} {Mid(c => c.Throughput),8:F0}");
+            Console.WriteLine($"{name,-24} {concurrency,9} {Mid(c => c.Bytes),10:F0} {Mid(c => c.CpuUs),11:F1} {Mid(c => c.Throughput),8:F0}");
         }
     }
     if (!args.Contains("--types")) return;
@@ -256,6 +259,12 @@ internal sealed record SlowResult(double Share, Result Result);
 internal sealed class RawBench : Bench.BenchBase
 {
     public override Task<Payload> Echo(Payload request, ServerCallContext context) => Task.FromResult(request);
+}
+
+/// <summary>A client middleware that does nothing but call the next one.</summary>
+internal sealed class PassThrough : Micro.Middleware.IClientMiddleware
+{
+    public Task<object?> InvokeAsync(Micro.Middleware.ClientCall call, Micro.Middleware.ClientCallHandler next) => next(call);
 }
 
 /// <summary>Counts picks per address and passes the client's feedback through to the selector measured.</summary>
