@@ -13,7 +13,7 @@ internal static class LoadLoop
         var latencies = new List<long>[concurrency];
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
-        var bytesBefore = GC.GetTotalAllocatedBytes();
+        var bytesBefore = GC.GetTotalAllocatedBytes(precise: true); // precise: with server GC the cheap count only moves at collections
         var stopwatch = Stopwatch.StartNew();
         var end = duration.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
         var workers = Enumerable.Range(0, concurrency).Select(i => Task.Run(async () =>
@@ -28,7 +28,7 @@ internal static class LoadLoop
         })).ToArray();
         await Task.WhenAll(workers);
         var elapsed = stopwatch.Elapsed.TotalSeconds;
-        var bytes = GC.GetTotalAllocatedBytes() - bytesBefore;
+        var bytes = GC.GetTotalAllocatedBytes(precise: true) - bytesBefore;
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalMicroseconds;
         var all = latencies.SelectMany(l => l).ToArray();
