@@ -43,6 +43,21 @@ public sealed class BrokerWorker : IAsyncDisposable
         throw new InvalidOperationException($"broker worker {_process.Id} did not print '{line}' within {timeout}; stderr:\n{errors}");
     }
 
+    /// <summary>Waits for a line that <paramref name="match"/> accepts (log lines included) and returns it.</summary>
+    public async Task<string> WaitForAsync(Func<string, bool> match, TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await foreach (var received in _lines.Reader.ReadAllAsync(cancel.Token))
+                if (match(received)) return received;
+        }
+        catch (OperationCanceledException) { }
+        string errors;
+        lock (_errors) errors = string.Join('\n', _errors.TakeLast(40));
+        throw new InvalidOperationException($"broker worker {_process.Id} printed no expected line within {timeout}; stderr:\n{errors}");
+    }
+
     public void Kill() => _process.Kill(entireProcessTree: false); // SIGKILL on Linux
 
     public async ValueTask DisposeAsync()
