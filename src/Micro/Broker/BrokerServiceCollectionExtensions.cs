@@ -87,7 +87,8 @@ public static class BrokerServiceCollectionExtensions
     /// <summary>The publisher behind <see cref="Client.IMicroClient.PublishAsync{T}"/>.</summary>
     internal static MessagePublisher PublisherFor(IServiceProvider services) => new(
         services.GetRequiredService<IBroker>, services.GetRequiredService<CodecRegistry>(), ServiceName(services),
-        services.GetServices<IPublishMiddleware>(), services.GetService<TimeProvider>());
+        services.GetServices<IPublishMiddleware>(), services.GetService<TimeProvider>())
+    { Telemetry = Telemetry.TelemetryServiceCollectionExtensions.BrokerTelemetry(services) };
 }
 
 /// <summary>The name of the service a container belongs to, for brokers (CloudEvents source, outbox folder).</summary>
