@@ -28,6 +28,13 @@ public sealed class RegistryOptions : IPluginOptions
     /// <summary>mDNS: how long a first lookup of an unknown service waits for answers to its query.</summary>
     public TimeSpan QueryTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// mDNS: after the first answer to a lookup of an unknown service, how long more answers are collected before it
+    /// returns: other nodes answer a multicast query within 20-120 ms (RFC 6762 §6), and a caller that takes the
+    /// first node as the whole list (a publisher listing a topic's subscriber groups) would miss them.
+    /// </summary>
+    public TimeSpan QuerySettle { get; set; } = TimeSpan.FromMilliseconds(150);
+
     /// <summary>mDNS: record TTL when a registration gives none.</summary>
     public TimeSpan DefaultTtl { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -60,6 +67,7 @@ public sealed class RegistryOptions : IPluginOptions
         Interfaces = settings.List(nameof(Interfaces)) ?? Interfaces;
         Port = settings.Int32(nameof(Port)) ?? Port;
         QueryTimeout = settings.Duration(nameof(QueryTimeout)) ?? QueryTimeout;
+        QuerySettle = settings.Duration(nameof(QuerySettle)) ?? QuerySettle;
         DefaultTtl = settings.Duration(nameof(DefaultTtl)) ?? DefaultTtl;
         MaxRecordTtl = settings.Duration(nameof(MaxRecordTtl)) ?? MaxRecordTtl;
         MaxCachedNodes = settings.Int32(nameof(MaxCachedNodes)) ?? MaxCachedNodes;
@@ -74,6 +82,7 @@ public sealed class RegistryOptions : IPluginOptions
         if (Port is < 1 or > 65535) yield return $"{MicroSettings.Describe("Registry", nameof(Port))} must be 1-65535";
         foreach (var (name, value) in new[] { (nameof(QueryTimeout), QueryTimeout), (nameof(DefaultTtl), DefaultTtl), (nameof(MaxRecordTtl), MaxRecordTtl), (nameof(InterfaceCheckInterval), InterfaceCheckInterval), (nameof(MaxQueryBackoff), MaxQueryBackoff) })
             if (value <= TimeSpan.Zero) yield return $"{MicroSettings.Describe("Registry", name)} must be positive";
+        if (QuerySettle < TimeSpan.Zero) yield return $"{MicroSettings.Describe("Registry", nameof(QuerySettle))} cannot be negative";
         if (GoodbyeGrace < TimeSpan.Zero) yield return $"{MicroSettings.Describe("Registry", nameof(GoodbyeGrace))} cannot be negative";
         if (MaxCachedNodes < 1) yield return $"{MicroSettings.Describe("Registry", nameof(MaxCachedNodes))} must be at least 1";
         if (MaxNodesPerService < 1) yield return $"{MicroSettings.Describe("Registry", nameof(MaxNodesPerService))} must be at least 1";

@@ -154,6 +154,9 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
             if (_absent.TryGetValue(name, out var absent) && now < absent.NextQuery) return found;
         }
         await QueryAndWaitAsync(() => Snapshot(name).Count > 0, cancellationToken).ConfigureAwait(false);
+        // The first answer is one node; the others answer within RFC 6762's 120 ms: collect them before answering.
+        if (Snapshot(name).Count > 0 && _options.QuerySettle > TimeSpan.Zero)
+            await Task.Delay(_options.QuerySettle, _time, cancellationToken).ConfigureAwait(false);
         found = Snapshot(name);
         if (found.Count == 0)
         {
