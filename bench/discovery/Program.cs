@@ -255,7 +255,7 @@ static async Task EtcdRequestsAsync()
     var old = await StartedAsync(http, etcd.Address) - before;
 
     // Now: the first registration grants and puts; each heartbeat after is one keep-alive.
-    await using var registry = new EtcdRegistry(new EtcdOptions { Address = etcd.Address, Prefix = "/new/" });
+    await using var registry = new EtcdRegistry(new RegistryOptions { Address = etcd.Address, Prefix = "/new/" });
     await registry.RegisterAsync(service, ttl);
     before = await StartedAsync(http, etcd.Address);
     for (var i = 0; i < heartbeats; i++) await registry.RegisterAsync(service, ttl);

@@ -32,10 +32,10 @@ using (var mux = await ConnectionMultiplexer.ConnectAsync(redis))
     await Row("redis", () => new RedisSync(Owned(ConnectionMultiplexer.Connect(redis))), raw: async () => await db.PingAsync(), address: redis);
 }
 
-using (var client = EtcdConnection.Create(new EtcdOptions { Address = etcd }))
+using (var client = EtcdConnection.Create(etcd))
 {
     var probe = new RangeRequest { Key = ByteString.CopyFromUtf8("/micro-bench/probe") };
-    await Row("etcd", () => new EtcdSync(Owned(EtcdConnection.Create(new EtcdOptions { Address = etcd }))), raw: async () => await client.GetAsync(probe), address: etcd);
+    await Row("etcd", () => new EtcdSync(Owned(EtcdConnection.Create(etcd))), raw: async () => await client.GetAsync(probe), address: etcd);
 }
 
 await using (var source = NpgsqlDataSource.Create(postgres))
@@ -70,7 +70,7 @@ async Task<int> WaitersAsync()
         Console.WriteLine($"redis (server commands): {perMinute:F0} requests per waiting client per minute");
         using var http = new HttpClient();
         var etcdAddress = $"127.0.0.1:{etcdPort}";
-        perMinute = await Waiters.MeasureAsync(() => new EtcdSync(Owned(EtcdConnection.Create(new EtcdOptions { Address = etcdAddress }))), () => Waiters.EtcdRequestsAsync(http, etcdAddress));
+        perMinute = await Waiters.MeasureAsync(() => new EtcdSync(Owned(EtcdConnection.Create(etcdAddress))), () => Waiters.EtcdRequestsAsync(http, etcdAddress));
         Console.WriteLine($"etcd (server gRPC calls and streams): {perMinute:F0} requests per waiting client per minute");
         // PostgreSQL: the shared server; each client counts its own lease requests (no other client touches this table).
         var syncs = new List<PostgresSync>();

@@ -12,7 +12,7 @@ namespace Micro.Auth;
 /// rules deny: 403 <c>micro.forbidden</c>, with the deciding rule. The caller's account is put on
 /// <see cref="Server.CallContext.Account"/> for the handler.
 /// </summary>
-public sealed partial class AuthServerMiddleware(IAuth auth, AuthOptions options, ILogger<AuthServerMiddleware> logger) : IServerMiddleware
+internal sealed partial class AuthServerMiddleware(IAuth auth, AuthOptions options, ILogger<AuthServerMiddleware> logger) : IServerMiddleware
 {
     /// <summary>Authenticates the caller, applies the rules to the endpoint, then runs the rest of the pipeline.</summary>
     public ValueTask<object?> InvokeAsync(ServerCall call, ServerCallHandler next)
