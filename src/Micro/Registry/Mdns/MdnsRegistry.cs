@@ -67,11 +67,11 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
     /// <inheritdoc />
     public string Name => "mdns";
 
-    /// <summary>Interfaces the registry sends and listens on.</summary>
-    public IReadOnlyList<string> Interfaces => _transport.Interfaces.Select(i => i.Name).ToList();
+    /// <summary>Interfaces the registry sends and listens on (tests).</summary>
+    internal IReadOnlyList<string> Interfaces => _transport.Interfaces.Select(i => i.Name).ToList();
 
-    /// <summary>Packets received that were not valid DNS (ignored).</summary>
-    public int MalformedPackets => Volatile.Read(ref Counters.Malformed);
+    /// <summary>Packets received that were not valid DNS (ignored; tests).</summary>
+    internal int MalformedPackets => Volatile.Read(ref Counters.Malformed);
 
     internal MdnsCounters Counters { get; } = new();
 
