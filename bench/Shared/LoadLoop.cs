@@ -1,8 +1,9 @@
 using System.Diagnostics;
 
 /// <summary>
-/// The closed-loop load of the RPC benchmarks (rpc, auth, mtls): <c>concurrency</c> workers call back to back for
-/// <c>duration</c> (and at most 2,000,000 calls each), recording each call's latency. Linked into each benchmark.
+/// The closed-loop load of the RPC benchmarks (rpc, auth, mtls, tracing): <c>concurrency</c> workers call back to back for
+/// <c>duration</c> (and at most 2,000,000 calls each), recording each call's latency and the process's CPU time. Linked
+/// into each benchmark.
 /// </summary>
 internal static class LoadLoop
 {
@@ -10,6 +11,7 @@ internal static class LoadLoop
     {
         const int maxCallsPerWorker = 2_000_000; // bound on count as well as time
         var latencies = new List<long>[concurrency];
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
         var end = duration.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
         var workers = Enumerable.Range(0, concurrency).Select(i => Task.Run(async () =>
@@ -24,12 +26,14 @@ internal static class LoadLoop
         })).ToArray();
         await Task.WhenAll(workers);
         var elapsed = stopwatch.Elapsed.TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds;
         var all = latencies.SelectMany(l => l).ToArray();
         Array.Sort(all);
         double Us(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
-        return new Result(all.Length / elapsed, Us(all[all.Length / 2]), Us(all[(int)(all.Length * 0.99)]));
+        return new Result(all.Length / elapsed, Us(all[all.Length / 2]), Us(all[(int)(all.Length * 0.99)]), cpu / all.Length);
     }
 }
 
-/// <summary>One measurement: calls per second and latency percentiles in microseconds.</summary>
-internal sealed record Result(double Throughput, double P50Us, double P99Us);
+/// <summary>One measurement: calls per second, latency percentiles in microseconds, and this process's CPU time per call
+/// (on a machine shared with other work, throughput follows the CPU share the process gets; CPU per call does not).</summary>
+internal sealed record Result(double Throughput, double P50Us, double P99Us, double CpuUsPerCall);

@@ -56,7 +56,7 @@ if (withMetrics)
 Console.WriteLine($"# tracing benchmark: {Environment.ProcessorCount} cores, {payloadBytes}-byte payload, {InFlight} in flight, {seconds}s per measurement, {rounds} rounds (median), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 // Warm-up past JIT tiering on every path (DOTNET_TC_CallCountingDelayMs=0 is set by run.sh).
 foreach (var (_, start) in sides)
-    using (start()) await Measure(call, InFlight, TimeSpan.FromSeconds(3));
+    using (start()) await LoadLoop.MeasureAsync(call, InFlight, TimeSpan.FromSeconds(3));
 var results = sides.ToDictionary(s => s.Name, _ => new List<Result>());
 Console.WriteLine($"{"side",-15} {"req/s",10} {"p50 us",8} {"p99 us",8} {"cpu us/call",12}");
 for (var round = 0; round < rounds; round++)
@@ -65,7 +65,7 @@ for (var round = 0; round < rounds; round++)
     foreach (var (name, start) in order)
     {
         Result result;
-        using (start()) result = await Measure(call, InFlight, TimeSpan.FromSeconds(seconds));
+        using (start()) result = await LoadLoop.MeasureAsync(call, InFlight, TimeSpan.FromSeconds(seconds));
         results[name].Add(result);
         Console.WriteLine($"{name,-15} {result.Throughput,10:F0} {result.P50Us,8:F0} {result.P99Us,8:F0} {result.CpuUsPerCall,12:F1}");
     }
@@ -77,39 +77,7 @@ foreach (var (name, _) in sides) Console.WriteLine($"median {name,-15} {Median(n
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plain/traced CPU per call: {MedianCpu("plain") / MedianCpu("traced"):F2}"));
 await server.StopAsync();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"traced/plain throughput at {InFlight} in flight: {Median("traced") / Median("plain"):F2}"));
-if (args.Contains("--explain"))
-{
-    // Where the cost goes: a bare System.Diagnostics listener (no SDK), recording or only propagating.
-    sides.Add(("listener", () => Listen(ActivitySamplingResult.AllDataAndRecorded)));
-    sides.Add(("propagate-only", () => Listen(ActivitySamplingResult.PropagationData)));
-}
 if (withMetrics) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"traced+metrics/plain throughput at {InFlight} in flight: {Median("traced+metrics") / Median("plain"):F2}"));
-
-static async Task<Result> Measure(Func<Task> call, int concurrency, TimeSpan duration)
-{
-    const int maxCallsPerWorker = 2_000_000; // bound on count as well as time
-    var latencies = new List<long>[concurrency];
-    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-    var stopwatch = Stopwatch.StartNew();
-    var end = duration.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
-    var workers = Enumerable.Range(0, concurrency).Select(i => Task.Run(async () =>
-    {
-        var mine = latencies[i] = new List<long>(1 << 16);
-        for (var n = 0; n < maxCallsPerWorker && stopwatch.ElapsedTicks < end; n++)
-        {
-            var start = Stopwatch.GetTimestamp();
-            await call();
-            mine.Add(Stopwatch.GetTimestamp() - start);
-        }
-    })).ToArray();
-    await Task.WhenAll(workers);
-    var elapsed = stopwatch.Elapsed.TotalSeconds;
-    var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds;
-    var all = latencies.SelectMany(l => l).ToArray();
-    Array.Sort(all);
-    double Us(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
-    return new Result(all.Length / elapsed, Us(all[all.Length / 2]), Us(all[(int)(all.Length * 0.99)]), cpu / all.Length);
-}
 
 static IDisposable Listen(ActivitySamplingResult result)
 {
@@ -127,8 +95,6 @@ int Arg(string name, int fallback)
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
 }
-
-internal sealed record Result(double Throughput, double P50Us, double P99Us, double CpuUsPerCall);
 
 /// <summary>The no-op exporter: every span is produced and ended, then dropped.</summary>
 internal sealed class DropProcessor : BaseProcessor<Activity>;
