@@ -15,6 +15,7 @@ using Micro;
 using Micro.Bench.Rpc;
 using Micro.Client;
 using Micro.Registry;
+using Micro.Tests.Shared.Selector;
 using Micro.Selector;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -183,21 +184,4 @@ internal sealed record SlowResult(double Share, Result Result);
 internal sealed class RawBench : Bench.BenchBase
 {
     public override Task<Payload> Echo(Payload request, ServerCallContext context) => Task.FromResult(request);
-}
-
-/// <summary>Counts picks per address and passes the client's feedback through to the selector measured.</summary>
-internal sealed class CountingSelector(ISelector inner) : ISelector
-{
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _picks = new();
-    public string Name => inner.Name;
-    public int Total => _picks.Values.Sum();
-    public int Picks(string address) => _picks.GetValueOrDefault(address);
-    public void Reset() => _picks.Clear();
-    public NodeInfo Select(string service, IReadOnlyList<NodeInfo> nodes)
-    {
-        var node = inner.Select(service, nodes);
-        _picks.AddOrUpdate(node.Address, 1, (_, n) => n + 1);
-        return node;
-    }
-    public void Report(string service, NodeInfo node, CallOutcome outcome, TimeSpan latency) => inner.Report(service, node, outcome, latency);
 }
