@@ -23,11 +23,10 @@ public abstract class BrokerProcessSuite(ITestOutputHelper output) : IDisposable
 
     private static readonly TimeSpan Start = TimeSpan.FromSeconds(60);
 
-    private WorkerProcess Subscriber(string file) => WorkerProcess.Start("Micro.Tests.BrokerWorker", ["subscribe", Topic, file], Environment("subscriber", Path.Combine(_folder, "sub-outbox")));
+    private BrokerWorker Subscriber(string file) => BrokerWorker.Start(Environment("subscriber", Path.Combine(_folder, "sub-outbox")), "subscribe", Topic, file);
 
-    private WorkerProcess Publisher(string file, int from, int count, string outbox = "pub-outbox") =>
-        WorkerProcess.Start("Micro.Tests.BrokerWorker", ["publish", Topic, file, from.ToString(System.Globalization.CultureInfo.InvariantCulture), count.ToString(System.Globalization.CultureInfo.InvariantCulture)],
-            Environment("publisher", Path.Combine(_folder, outbox)));
+    private BrokerWorker Publisher(string file, int from, int count, string outbox = "pub-outbox") =>
+        BrokerWorker.Start(Environment("publisher", Path.Combine(_folder, outbox)), "publish", Topic, file, from.ToString(System.Globalization.CultureInfo.InvariantCulture), count.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private static int LineCount(string file) => File.Exists(file) ? ReadLines(file).Count : 0;
 

@@ -44,7 +44,7 @@ public abstract class SyncProcessConformance : IAsyncLifetime
         var file = Path.Combine(Path.GetTempPath(), id + ".counter");
         await File.WriteAllTextAsync(file, "0");
         var workers = Enumerable.Range(0, processes)
-            .Select(_ => WorkerProcess.Start("Micro.Tests.SyncWorker", [Backend, Address, id, "count", (total / processes).ToString(), file]))
+            .Select(_ => SyncWorker.Start(Backend, Address, id, "count", (total / processes).ToString(), file))
             .ToList();
         try
         {
@@ -67,7 +67,7 @@ public abstract class SyncProcessConformance : IAsyncLifetime
     public async Task A_killed_holder_releases_the_lock_to_a_waiter_within_ttl_plus_one_second()
     {
         var id = $"kill-{Guid.NewGuid():N}";
-        await using var worker = WorkerProcess.Start("Micro.Tests.SyncWorker", [Backend, Address, id, "hold", ((int)Ttl.TotalMilliseconds).ToString()]);
+        await using var worker = SyncWorker.Start(Backend, Address, id, "hold", ((int)Ttl.TotalMilliseconds).ToString());
         var token = long.Parse(await worker.WaitForAsync("HELD", TimeSpan.FromSeconds(30)));
         var waiting = NewSync().LockAsync(id, new LockOptions { Ttl = Ttl, Wait = TimeSpan.FromSeconds(30) }).AsTask();
         await Task.Delay(100);
@@ -86,7 +86,7 @@ public abstract class SyncProcessConformance : IAsyncLifetime
     public async Task Leadership_fails_over_within_ttl_plus_one_second_after_the_leader_is_killed()
     {
         var id = $"failover-{Guid.NewGuid():N}";
-        await using var worker = WorkerProcess.Start("Micro.Tests.SyncWorker", [Backend, Address, id, "lead", ((int)Ttl.TotalMilliseconds).ToString(), "worker"]);
+        await using var worker = SyncWorker.Start(Backend, Address, id, "lead", ((int)Ttl.TotalMilliseconds).ToString(), "worker");
         var token = long.Parse(await worker.WaitForAsync("LEADER", TimeSpan.FromSeconds(30)));
         var observer = NewSync();
         Assert.Equal("worker", (await observer.GetLeaderAsync(id))?.Candidate);
