@@ -25,10 +25,10 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-var seconds = Arg("--seconds", 3);
-var payloadBytes = Arg("--payload", 64);
-var rounds = Arg("--rounds", 5);
-var selectorName = ArgString("--selector", "p2c"); // the framework's default
+var seconds = BenchArgs.Int(args, "--seconds", 3);
+var payloadBytes = BenchArgs.Int(args, "--payload", 64);
+var rounds = BenchArgs.Int(args, "--rounds", 5);
+var selectorName = BenchArgs.String(args, "--selector", "p2c"); // the framework's default
 var payload = new Payload { Data = ByteString.CopyFrom(new byte[payloadBytes]) };
 ISelector NewSelector(string name) => name == "p2c" ? new PowerOfTwoChoicesSelector() : new RandomSelector();
 
@@ -165,19 +165,6 @@ static double Median(List<double> values)
     var sorted = values.Order().ToList();
     return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
 }
-
-int Arg(string name, int fallback)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-}
-
-string ArgString(string name, string fallback)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-}
-
 
 internal sealed record SlowResult(double Share, Result Result);
 

@@ -15,9 +15,9 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
-var seconds = Arg("--seconds", 5);
-var rounds = Arg("--rounds", 3);
-var payloadBytes = Arg("--payload", 64);
+var seconds = BenchArgs.Int(args, "--seconds", 5);
+var rounds = BenchArgs.Int(args, "--rounds", 3);
+var payloadBytes = BenchArgs.Int(args, "--payload", 64);
 var withMetrics = args.Contains("--metrics");
 const int InFlight = 64;
 var payload = new Payload { Data = ByteString.CopyFrom(new byte[payloadBytes]) };
@@ -88,12 +88,6 @@ static IDisposable Listen(ActivitySamplingResult result)
     };
     ActivitySource.AddActivityListener(listener);
     return listener;
-}
-
-int Arg(string name, int fallback)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
 }
 
 /// <summary>The no-op exporter: every span is produced and ended, then dropped.</summary>
