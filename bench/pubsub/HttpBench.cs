@@ -3,6 +3,8 @@ using System.Globalization;
 using Micro.Broker;
 using Micro.Broker.Http;
 using Micro.Registry;
+using Micro.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Micro.Bench.PubSub;
 
@@ -18,8 +20,11 @@ public sealed class HttpBench : IAsyncDisposable
     private readonly HttpBroker _broker;
     private readonly string _folder;
 
-    private HttpBench(Process child, HttpBroker broker, string folder)
+    private readonly ServiceProvider _services;
+
+    private HttpBench(Process child, HttpBroker broker, string folder, ServiceProvider services)
     {
+        _services = services;
         _child = child;
         _broker = broker;
         _folder = folder;
@@ -40,8 +45,15 @@ public sealed class HttpBench : IAsyncDisposable
             Nodes = [new NodeInfo { Id = "bench-subscriber", Address = address, Metadata = new Dictionary<string, string> { ["group"] = "bench", ["broadcast"] = "false", ["topic"] = Topic } }],
         }, new RegisterOptions { Ttl = TimeSpan.FromHours(1) });
         var folder = Directory.CreateTempSubdirectory("micro-pubsub-").FullName;
-        var broker = new HttpBroker(registry, new BrokerOptions { Outbox = "file", OutboxPath = folder });
-        return new HttpBench(child, broker, folder);
+        // The durable outbox comes with Micro.Sqlite, chosen through the container as an app does.
+        var services = new ServiceCollection();
+        services.AddSingleton<IRegistry>(registry);
+        services.AddSqlitePlugins();
+        services.AddMicroBroker();
+        services.UseHttpBroker(o => { o.Outbox = "file"; o.OutboxPath = folder; });
+        var provider = services.BuildServiceProvider();
+        var broker = (HttpBroker)provider.GetRequiredService<IBroker>();
+        return new HttpBench(child, broker, folder, provider);
     }
 
     public async Task<Result> RunAsync(int count)
@@ -71,6 +83,7 @@ public sealed class HttpBench : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _broker.DisposeAsync();
+        await _services.DisposeAsync();
         _child.StandardInput.Close();
         if (!_child.WaitForExit(10_000)) _child.Kill();
         Directory.Delete(_folder, recursive: true);

@@ -53,12 +53,14 @@ if (withMetrics)
         Sdk.CreateTracerProviderBuilder().SetSampler(new AlwaysOnSampler()).AddMicroInstrumentation().AddProcessor(new DropProcessor()).Build(),
         Sdk.CreateMeterProviderBuilder().AddMicroInstrumentation().Build())));
 
+// --side NAME: measure only that side (for a profiler attached to the process).
+if (args.Contains("--side")) sides.RemoveAll(s => s.Name != args[Array.IndexOf(args, "--side") + 1]);
 Console.WriteLine($"# tracing benchmark: {Environment.ProcessorCount} cores, {payloadBytes}-byte payload, {InFlight} in flight, {seconds}s per measurement, {rounds} rounds (median), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 // Warm-up past JIT tiering on every path (DOTNET_TC_CallCountingDelayMs=0 is set by run.sh).
 foreach (var (_, start) in sides)
     using (start()) await LoadLoop.MeasureAsync(call, InFlight, TimeSpan.FromSeconds(3));
 var results = sides.ToDictionary(s => s.Name, _ => new List<Result>());
-Console.WriteLine($"{"side",-15} {"req/s",10} {"p50 us",8} {"p99 us",8} {"cpu us/call",12}");
+Console.WriteLine($"{"side",-15} {"req/s",10} {"p50 us",8} {"p99 us",8} {"cpu us/call",12} {"B/call",8}");
 for (var round = 0; round < rounds; round++)
 {
     var order = round % 2 == 0 ? sides : Enumerable.Reverse(sides).ToList();
@@ -67,12 +69,14 @@ for (var round = 0; round < rounds; round++)
         Result result;
         using (start()) result = await LoadLoop.MeasureAsync(call, InFlight, TimeSpan.FromSeconds(seconds));
         results[name].Add(result);
-        Console.WriteLine($"{name,-15} {result.Throughput,10:F0} {result.P50Us,8:F0} {result.P99Us,8:F0} {result.CpuUsPerCall,12:F1}");
+        Console.WriteLine($"{name,-15} {result.Throughput,10:F0} {result.P50Us,8:F0} {result.P99Us,8:F0} {result.CpuUsPerCall,12:F1} {result.BytesPerCall,8:F0}");
     }
 }
+if (sides.Count < 2) return;
 double Median(string name) { var t = results[name].Select(r => r.Throughput).Order().ToList(); return t[t.Count / 2]; }
 double MedianCpu(string name) { var t = results[name].Select(r => r.CpuUsPerCall).Order().ToList(); return t[t.Count / 2]; }
-foreach (var (name, _) in sides) Console.WriteLine($"median {name,-15} {Median(name),10:F0} req/s, {MedianCpu(name),6:F1} us of CPU per call");
+double MedianBytes(string name) { var t = results[name].Select(r => r.BytesPerCall).Order().ToList(); return t[t.Count / 2]; }
+foreach (var (name, _) in sides) Console.WriteLine($"median {name,-15} {Median(name),10:F0} req/s, {MedianCpu(name),6:F1} us of CPU per call, {MedianBytes(name),6:F0} bytes allocated per call");
 // On a machine shared with other work, throughput follows the CPU share this process gets; CPU per call does not.
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plain/traced CPU per call: {MedianCpu("plain") / MedianCpu("traced"):F2}"));
 await server.StopAsync();

@@ -3,6 +3,7 @@
 using System.Globalization;
 using Micro;
 using Micro.Nats;
+using Micro.Sqlite;
 using Microsoft.Extensions.Logging;
 using Orders;
 
@@ -10,6 +11,7 @@ var count = args.Length > 1 && args[0] == "--count" ? int.Parse(args[1], Culture
 var builder = MicroService.CreateBuilder(args, "shop");
 builder.Services.AddMicroJson(OrdersJson.Default);
 builder.Services.AddNatsPlugins();
+builder.Services.AddSqlitePlugins(); // the durable outbox: a publish that returned survives a crash
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 await using var shop = builder.Build();
 await shop.StartAsync();

@@ -1,4 +1,5 @@
 using Greeter;
+using Micro.Broker;
 using Micro.Client;
 using Micro.Errors;
 using Micro.Registry;
@@ -88,6 +89,71 @@ public class MetricsTests
         Assert.Equal("s", Single(exported, "rpc.server.call.duration").Unit);
         Assert.Equal(1, Point(Single(exported, "rpc.server.duration"), ("rpc.service", $"{service}.Seconds")).GetHistogramCount());
         Assert.DoesNotContain(Points(exported.Where(m => m.Name == "rpc.client.duration")), p => Equals(Tag(p, "rpc.service"), $"{service}.Seconds"));
+    }
+
+    [Fact]
+    public async Task Messaging_and_lock_waits_are_measured_with_semantic_names_units_and_tags()
+    {
+        var exported = new List<Metric>();
+        using var metrics = Sdk.CreateMeterProviderBuilder().AddMicroInstrumentation().AddInMemoryExporter(exported).Build();
+        await using var nodes = new Nodes();
+        var broker = new MemoryBroker();
+        var service = Nodes.Unique("consumer");
+        var topic = Nodes.Unique("metrics") + ".event";
+        var deadLetter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var app = await nodes.StartAsync(service, s =>
+        {
+            s.Services.AddSingleton<IBroker>(broker);
+            s.Subscribe<HelloRequest>(topic, (e, ctx) =>
+            {
+                if (e.Name == "bad") throw new InvalidOperationException("never handled");
+            }, o => o.Retry = new RetryPolicy { MaxAttempts = 2, InitialDelay = TimeSpan.FromMilliseconds(10), Jitter = 0 });
+            // The dead letter arrives after the broker gave up on the second attempt: everything below has been recorded.
+            s.Subscribe<HelloRequest>(topic + ".dlq", (e, ctx) => deadLetter.TrySetResult());
+        });
+        var client = nodes.Client(s => s.AddSingleton<IBroker>(broker));
+        await client.PublishAsync(topic, new HelloRequest { Name = "ok" });
+        await client.PublishAsync(topic, new HelloRequest { Name = "bad" });
+        await deadLetter.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var sync = app.Services.GetRequiredService<Micro.Sync.ISync>();
+        var lockId = Nodes.Unique("lock");
+        await using (await sync.LockAsync(lockId))
+            await Assert.ThrowsAsync<Micro.Sync.LockTimeoutException>(async () => await sync.LockAsync(lockId, new Micro.Sync.LockOptions { Wait = TimeSpan.FromMilliseconds(50) }));
+        metrics.ForceFlush();
+
+        var sent = Single(exported, "messaging.client.sent.messages");
+        Assert.Equal(("{message}", MetricType.LongSum), (sent.Unit, sent.MetricType));
+        Assert.Equal(2, Point(sent, ("messaging.system", "memory"), ("messaging.destination.name", topic), ("messaging.operation.name", "send")).GetSumLong());
+        var publishDuration = Single(exported, "messaging.client.operation.duration");
+        Assert.Equal(("s", MetricType.Histogram), (publishDuration.Unit, publishDuration.MetricType));
+        Assert.Equal(2, Point(publishDuration, ("messaging.destination.name", topic)).GetHistogramCount());
+
+        var consumedMessages = Single(exported, "messaging.client.consumed.messages");
+        Assert.Equal("{message}", consumedMessages.Unit);
+        Assert.Equal(3, Point(consumedMessages, ("messaging.system", "memory"), ("messaging.destination.name", topic),
+            ("messaging.consumer.group.name", service), ("messaging.operation.name", "process")).GetSumLong()); // ok, bad twice
+        var process = Single(exported, "messaging.process.duration");
+        Assert.Equal(("s", MetricType.Histogram), (process.Unit, process.MetricType));
+        var processed = Points(process, ("messaging.destination.name", topic));
+        Assert.Equal(1, Assert.Single(processed, p => Tag(p, "error.type") is null).GetHistogramCount());
+        Assert.Equal(2, Assert.Single(processed, p => Equals(Tag(p, "error.type"), "System.InvalidOperationException")).GetHistogramCount());
+
+        // The broker's own counts, as the consuming service's container sees its broker.
+        var redelivered = Single(exported, "micro.broker.redelivered");
+        Assert.Equal(("{delivery}", MetricType.LongSum), (redelivered.Unit, redelivered.MetricType));
+        Assert.Equal(1, Point(redelivered, ("messaging.system", "memory"), ("micro.service", service)).GetSumLong());
+        Assert.Equal(1, Point(Single(exported, "micro.broker.dead_lettered"), ("messaging.system", "memory"), ("micro.service", service)).GetSumLong());
+        var pending = Single(exported, "micro.broker.pending");
+        Assert.Equal(("{message}", MetricType.LongGauge), (pending.Unit, pending.MetricType));
+        Assert.Equal(0, Point(pending, ("micro.service", service)).GetGaugeLastValueLong());
+
+        var wait = Single(exported, "micro.sync.lock.wait");
+        Assert.Equal(("s", MetricType.Histogram), (wait.Unit, wait.MetricType));
+        Assert.Equal(1, Point(wait, ("micro.sync.plugin", "memory"), ("micro.sync.kind", "lock"), ("micro.sync.outcome", "acquired")).GetHistogramCount());
+        var timedOut = Point(wait, ("micro.sync.plugin", "memory"), ("micro.sync.kind", "lock"), ("micro.sync.outcome", "timeout"));
+        Assert.Equal(1, timedOut.GetHistogramCount());
+        Assert.True(timedOut.GetHistogramSum() >= 0.05, $"waited {timedOut.GetHistogramSum()} s, at least the 50 ms it was allowed");
     }
 
     private static Metric Single(List<Metric> exported, string name)

@@ -7,6 +7,7 @@ using Micro.Selector;
 using Micro.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
 namespace Micro.OpenTelemetry.Tests;
@@ -140,6 +141,79 @@ public class TracingTests
         }
         // NOT_FOUND is the caller's problem, not the server's: only client spans are marked as errors.
         Assert.All(mine, s => Assert.Equal(s.Kind == ActivityKind.Client ? ActivityStatusCode.Error : ActivityStatusCode.Unset, s.Status));
+    }
+
+    [Fact]
+    public async Task A_stream_span_and_duration_cover_the_whole_stream_not_just_opening_it()
+    {
+        var spans = new List<Activity>();
+        var exported = new List<Metric>();
+        using var tracing = Sdk.CreateTracerProviderBuilder().AddMicroInstrumentation().AddInMemoryExporter(spans).Build();
+        using var metrics = Sdk.CreateMeterProviderBuilder().AddMicroInstrumentation().AddInMemoryExporter(exported).Build();
+        await using var nodes = new Nodes();
+        var service = Nodes.Unique("streams");
+        await nodes.StartAsync(service, s =>
+        {
+            s.HandleServerStream<HelloRequest, HelloReply>("Stream.Count", async (req, writer, ctx) =>
+            {
+                for (var i = 0; i < 3; i++) await writer.WriteAsync(new HelloReply { Message = i.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            });
+            s.HandleStream<HelloRequest, HelloReply>("Stream.Echo", async (requests, writer, ctx) =>
+            {
+                await foreach (var request in requests) await writer.WriteAsync(new HelloReply { Message = request.Name });
+            });
+        });
+        var client = nodes.Client();
+
+        var counted = 0;
+        var countRead = DateTime.MinValue;
+        await foreach (var reply in client.ServerStreamAsync<HelloRequest, HelloReply>(service, "Stream.Count", new HelloRequest()))
+        {
+            counted++;
+            countRead = DateTime.UtcNow; // the stream ends after its last message has been read
+        }
+        DateTime echoRead;
+        await using (var stream = await client.StreamAsync<HelloRequest, HelloReply>(service, "Stream.Echo"))
+        {
+            await stream.SendAsync(new HelloRequest { Name = "one" });
+            await stream.SendAsync(new HelloRequest { Name = "two" });
+            await stream.CompleteAsync();
+            var echoed = new List<string>();
+            await foreach (var reply in stream.ReadAllAsync()) echoed.Add(reply.Message);
+            Assert.Equal(["one", "two"], echoed);
+            echoRead = DateTime.UtcNow;
+        }
+        Assert.Equal(3, counted);
+        tracing.ForceFlush();
+        metrics.ForceFlush();
+
+        foreach (var (endpoint, lastRead) in new[] { ("Stream.Count", countRead), ("Stream.Echo", echoRead) })
+        {
+            var call = Assert.Single(spans, s => s.Kind == ActivityKind.Client && (string?)s.GetTagItem(SemanticConventions.MicroEndpoint) == endpoint
+                && (string?)s.GetTagItem(SemanticConventions.MicroService) == service);
+            Assert.True(call.StartTimeUtc + call.Duration >= lastRead, $"{endpoint}: the span ended when the stream was opened, not when it ended");
+            Assert.Equal(0, call.GetTagItem("rpc.grpc.status_code"));
+            var server = Assert.Single(spans, s => s.Kind == ActivityKind.Server && s.ParentSpanId == call.SpanId);
+            Assert.Equal(endpoint, server.GetTagItem(SemanticConventions.MicroEndpoint));
+        }
+        var durations = exported.Where(m => m.Name == "rpc.client.duration").ToList();
+        Assert.NotEmpty(durations);
+        foreach (var method in new[] { "Count", "Echo" })
+        {
+            long count = 0;
+            foreach (ref readonly var point in durations[^1].GetMetricPoints())
+            {
+                var service_ = "";
+                var method_ = "";
+                foreach (var tag in point.Tags)
+                {
+                    if (tag.Key == "rpc.service") service_ = (string)tag.Value!;
+                    if (tag.Key == "rpc.method") method_ = (string)tag.Value!;
+                }
+                if (service_ == service + ".Stream" && method_ == method) count += point.GetHistogramCount();
+            }
+            Assert.Equal(1, count);
+        }
     }
 
     internal static int FreePort()

@@ -24,6 +24,9 @@ public sealed class PackageTests(LocalFeed feed) : IClassFixture<LocalFeed>, IDi
             var text = nuspec.ReadToEnd();
             foreach (var element in new[] { "<description>", "<license type=\"expression\">MIT</license>", "<repository ", "<readme>README.md</readme>", $"<version>{feed.Version}</version>" })
                 Assert.Contains(element, text);
+            // The core stays light: SQLite (34 MB of native builds) comes only with Micro.Sqlite (file store, broker outbox).
+            if (id == "Micro") Assert.DoesNotContain("Microsoft.Data.Sqlite", text);
+            if (id == "Micro.Sqlite") Assert.Contains("Microsoft.Data.Sqlite", text);
         }
     }
 

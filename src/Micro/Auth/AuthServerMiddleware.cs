@@ -14,6 +14,9 @@ namespace Micro.Auth;
 /// </summary>
 internal sealed partial class AuthServerMiddleware(IAuth auth, AuthOptions options, ILogger<AuthServerMiddleware> logger) : IServerMiddleware
 {
+    /// <summary>The auth whose tokens and rules decide.</summary>
+    internal IAuth Auth => auth;
+
     /// <summary>Authenticates the caller, applies the rules to the endpoint, then runs the rest of the pipeline.</summary>
     public ValueTask<object?> InvokeAsync(ServerCall call, ServerCallHandler next)
     {

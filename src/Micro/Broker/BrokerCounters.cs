@@ -3,7 +3,7 @@ namespace Micro.Broker;
 /// <summary>What a broker has done so far, for dashboards and tests. Thread-safe; values only grow except <see cref="Pending"/>.</summary>
 public sealed class BrokerCounters
 {
-    private long _published, _delivered, _redelivered, _deadLettered, _pending;
+    private long _published, _delivered, _redelivered, _deadLettered, _refused, _pending;
 
     /// <summary>Messages accepted by <see cref="IBroker.PublishAsync"/>.</summary>
     public long Published => Interlocked.Read(ref _published);
@@ -16,6 +16,9 @@ public sealed class BrokerCounters
 
     /// <summary>Messages moved to a dead-letter topic.</summary>
     public long DeadLettered => Interlocked.Read(ref _deadLettered);
+
+    /// <summary>Deliveries a subscriber refused (HTTP broker: 401/403 from its auth check; no handler ran).</summary>
+    public long Refused => Interlocked.Read(ref _refused);
 
     /// <summary>Deliveries accepted but not yet acknowledged (the HTTP broker's outbox; 0 where the server keeps them).</summary>
     public long Pending => Interlocked.Read(ref _pending);
@@ -32,6 +35,9 @@ public sealed class BrokerCounters
 
     /// <summary>Counts a dead letter.</summary>
     public void OnDeadLettered() => Interlocked.Increment(ref _deadLettered);
+
+    /// <summary>Counts deliveries a subscriber refused.</summary>
+    public void OnRefused(long count = 1) => Interlocked.Add(ref _refused, count);
 
     /// <summary>Moves the pending count.</summary>
     public void AddPending(long delta) => Interlocked.Add(ref _pending, delta);

@@ -38,6 +38,13 @@ public sealed class BrokerOptions : IPluginOptions
     /// <summary>HTTP broker: registry TTL of subscriber records (re-registered at a third of it). Default 30 s.</summary>
     public TimeSpan RegisterTtl { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// HTTP broker: how long a delivery the subscriber refuses (401/403: the publisher's token or the rules) is tried again
+    /// before it goes to <c>&lt;topic&gt;.dlq</c> with the refusal as its reason. The wait covers a grant or key the subscriber
+    /// has not loaded yet. Default 30 s.
+    /// </summary>
+    public TimeSpan RefusedRetryFor { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>NATS JetStream: prefix of stream names; the stream of topic a.b.c is &lt;prefix&gt;a. Default MICRO_.</summary>
     public string StreamPrefix { get; set; } = "MICRO_";
 
@@ -54,6 +61,7 @@ public sealed class BrokerOptions : IPluginOptions
         UnroutedTtl = settings.Duration(nameof(UnroutedTtl)) ?? UnroutedTtl;
         GroupRetention = settings.Duration(nameof(GroupRetention)) ?? GroupRetention;
         RegisterTtl = settings.Duration(nameof(RegisterTtl)) ?? RegisterTtl;
+        RefusedRetryFor = settings.Duration(nameof(RefusedRetryFor)) ?? RefusedRetryFor;
         StreamPrefix = settings.String(nameof(StreamPrefix)) ?? StreamPrefix;
     }
 
@@ -65,6 +73,7 @@ public sealed class BrokerOptions : IPluginOptions
         if (BatchSize is < 1 or > 10_000) yield return "Micro:Broker:BatchSize must be between 1 and 10000";
         if (Outbox is not ("file" or "memory")) yield return "Micro:Broker:Outbox must be file or memory";
         if (DeliveryTimeout <= TimeSpan.Zero) yield return "Micro:Broker:DeliveryTimeout must be positive";
+        if (RefusedRetryFor < TimeSpan.Zero) yield return "Micro:Broker:RefusedRetryFor must not be negative";
         if (RegisterTtl < TimeSpan.FromSeconds(1)) yield return "Micro:Broker:RegisterTtl must be at least 1s";
         if (string.IsNullOrWhiteSpace(StreamPrefix) || StreamPrefix.AsSpan().IndexOfAny(". *>") >= 0) yield return "Micro:Broker:StreamPrefix must be a non-empty NATS stream name prefix (no '.', ' ', '*', '>')";
     }

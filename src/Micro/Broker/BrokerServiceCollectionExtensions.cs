@@ -24,6 +24,8 @@ public static class BrokerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddPlugin<IBroker>("memory", sp => new MemoryBroker(Options(sp), sp.GetService<TimeProvider>()));
         services.AddPlugin<IBroker>("http", CreateHttpBroker);
+        // The HTTP broker's outbox, by Micro:Broker:Outbox: memory here; file (SQLite) from Micro.Sqlite's AddSqlitePlugins().
+        services.AddPlugin<IOutbox>("memory", _ => new MemoryOutbox());
         services.AddSelectedPlugin<IBroker, BrokerOptions>("Broker", defaultName: "http");
         return services;
     }
@@ -59,17 +61,34 @@ public static class BrokerServiceCollectionExtensions
         var options = Options(services);
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         var name = ServiceName(services);
-        IOutbox outbox = options.Outbox == "memory"
-            ? new MemoryOutbox()
-            : SqliteOutbox.Open(options.OutboxPath ?? Path.Combine("micro-data", name), "outbox");
+        var outbox = services.GetServices<PluginFactory<IOutbox>>().LastOrDefault(f => string.Equals(f.Name, options.Outbox, StringComparison.OrdinalIgnoreCase))?.Create(services)
+            ?? throw new InvalidOperationException(OutboxMissing(options.Outbox));
+        var auth = Auth.AuthServiceCollectionExtensions.Enabled(services);
         return new HttpBroker(services.GetRequiredService<IRegistry>(), options, outbox,
-            services.GetService<ISelector>(), time, services.GetService<ILoggerFactory>()?.CreateLogger<HttpBroker>() ?? NullLogger<HttpBroker>.Instance);
+            services.GetService<ISelector>(), time, services.GetService<ILoggerFactory>()?.CreateLogger<HttpBroker>() ?? NullLogger<HttpBroker>.Instance)
+        {
+            Service = name,
+            // With auth on, deliveries are checked like calls: the publisher's token for the subscribing service, then the
+            // rules on subscriber:<topic>:<service>. The memory broker is in-process (trusted); NATS relies on its server's permissions.
+            Credentials = Auth.AuthServiceCollectionExtensions.CallCredentials(services),
+            SubscriberCheck = auth ? services.GetRequiredService<Auth.AuthSubscriberCheck>() : null,
+            Security = services.GetService<Identity.TransportSecurity>(),
+        };
     }
+
+    /// <summary>Why a broker with the outbox <paramref name="outbox"/> cannot be made in this process.</summary>
+    internal static string OutboxMissing(string outbox) =>
+        $"Micro:Broker:Outbox (MICRO_BROKER_OUTBOX) = {outbox}: no such outbox is registered. The durable file outbox (the default) is in the " +
+        "Micro.Sqlite package: reference it and call services.AddSqlitePlugins(); or set MICRO_BROKER_OUTBOX=memory, which loses undelivered messages with the process.";
+
+    /// <summary>The folder of this process's file outbox: <see cref="BrokerOptions.OutboxPath"/>, else micro-data/&lt;service&gt;.</summary>
+    internal static string OutboxFolder(IServiceProvider services) => Options(services).OutboxPath ?? Path.Combine("micro-data", ServiceName(services));
 
     /// <summary>The publisher behind <see cref="Client.IMicroClient.PublishAsync{T}"/>.</summary>
     internal static MessagePublisher PublisherFor(IServiceProvider services) => new(
         services.GetRequiredService<IBroker>, services.GetRequiredService<CodecRegistry>(), ServiceName(services),
-        services.GetServices<IPublishMiddleware>(), services.GetService<TimeProvider>());
+        services.GetServices<IPublishMiddleware>(), services.GetService<TimeProvider>())
+    { Telemetry = Telemetry.TelemetryServiceCollectionExtensions.BrokerTelemetry(services) };
 }
 
 /// <summary>The name of the service a container belongs to, for brokers (CloudEvents source, outbox folder).</summary>

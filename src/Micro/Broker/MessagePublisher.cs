@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Globalization;
 using Micro.Codec;
 using Micro.Middleware;
@@ -8,8 +7,8 @@ namespace Micro.Broker;
 
 /// <summary>
 /// Turns a typed publish into a <see cref="BrokerMessage"/>: body by the RPC codecs, CloudEvents headers
-/// (id, source, type, time, datacontenttype, specversion), <c>traceparent</c> of the current activity, the caller's
-/// metadata; then publish middleware, then the broker. Behind <see cref="Client.IMicroClient.PublishAsync{T}"/>.
+/// (id, source, type, time, datacontenttype, specversion), the caller's metadata; then, inside a "send {topic}" producer
+/// span whose <c>traceparent</c>/<c>tracestate</c> go in the headers, publish middleware and the broker. Behind <see cref="Client.IMicroClient.PublishAsync{T}"/>.
 /// </summary>
 public sealed class MessagePublisher
 {
@@ -17,6 +16,7 @@ public sealed class MessagePublisher
     private readonly CodecRegistry _codecs;
     private readonly IPublishMiddleware[] _middleware;
     private readonly TimeProvider _time;
+    private readonly Func<PublishContext, ValueTask> _send;
     private IBroker? _resolved;
 
     /// <param name="broker">Resolved on first publish, so a client that never publishes never opens a broker.</param>
@@ -31,13 +31,24 @@ public sealed class MessagePublisher
         Source = source;
         _middleware = middleware?.ToArray() ?? [];
         _time = time ?? TimeProvider.System;
+        _send = Send;
     }
 
     /// <summary>The CloudEvents source of every message.</summary>
     public string Source { get; }
 
     /// <summary>The broker publishes go to (resolved on first use).</summary>
-    public IBroker Broker => _resolved ??= _broker();
+    public IBroker Broker => _resolved ?? Resolve();
+
+    /// <summary>Spans and messaging metrics (the container's; spans only when built by hand; null: telemetry turned off).</summary>
+    internal Telemetry.BrokerTelemetry? Telemetry { get; init; } = Micro.Telemetry.BrokerTelemetry.Untracked;
+
+    private IBroker Resolve()
+    {
+        var broker = _broker();
+        Telemetry?.Observe(broker);
+        return _resolved = broker;
+    }
 
     /// <summary>Encodes <paramref name="message"/> and publishes it to <paramref name="topic"/>; returns once the broker durably accepted it.</summary>
     public ValueTask PublishAsync<T>(string topic, T message, PublishOptions? options = null, CancellationToken cancellationToken = default)
@@ -56,14 +67,17 @@ public sealed class MessagePublisher
         headers[BrokerHeaders.Time] = _time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
         headers[BrokerHeaders.ContentType] = codec.ContentType;
         headers[BrokerHeaders.SpecVersion] = "1.0";
-        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity) headers[BrokerHeaders.TraceParent] = activity.Id!;
         var encoded = new BrokerMessage(topic, body.WrittenMemory, headers);
-        if (_middleware.Length == 0) return Broker.PublishAsync(encoded, cancellationToken);
-        return ThroughMiddlewareAsync(new PublishContext(encoded, message, options, cancellationToken));
+        if (Telemetry is { Active: true } telemetry)
+            return telemetry.PublishAsync(Broker, new PublishContext(encoded, message, options, cancellationToken), _send);
+        // Nobody listens to Micro: still carry the caller's own trace (another library's activity) across the topic.
+        Micro.Telemetry.MessagingSpans.InjectCurrent(null, headers);
+        return _middleware.Length == 0 ? Broker.PublishAsync(encoded, cancellationToken) : Send(new PublishContext(encoded, message, options, cancellationToken));
     }
 
-    private ValueTask ThroughMiddlewareAsync(PublishContext context)
+    private ValueTask Send(PublishContext context)
     {
+        if (_middleware.Length == 0) return Broker.PublishAsync(context.Message, context.CancellationToken);
         PublishHandler next = c => Broker.PublishAsync(c.Message, c.CancellationToken);
         for (var i = _middleware.Length - 1; i >= 0; i--)
         {

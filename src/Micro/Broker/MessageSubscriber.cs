@@ -13,7 +13,16 @@ public static class MessageSubscriber
 {
     /// <summary>Builds the broker-level handler for a typed subscriber: decode, middleware, handler, outcome.</summary>
     public static BrokerHandler Create<T>(Func<T, MessageContext, Task> handler, SubscribeOptions options, CodecRegistry codecs,
-        IEnumerable<ISubscriberMiddleware>? middleware = null, IServiceProvider? services = null)
+        IEnumerable<ISubscriberMiddleware>? middleware = null, IServiceProvider? services = null) =>
+        Create(handler, options, codecs, middleware, services, telemetry: null, system: "");
+
+    /// <summary>
+    /// The same, under <paramref name="telemetry"/>: a "process {topic}" span per delivery (child of the publish, covering
+    /// middleware, decoding and the handler), the process duration and consumed count, the redelivery and dead-letter
+    /// log events. <paramref name="system"/> is the broker's <c>messaging.system</c>.
+    /// </summary>
+    internal static BrokerHandler Create<T>(Func<T, MessageContext, Task> handler, SubscribeOptions options, CodecRegistry codecs,
+        IEnumerable<ISubscriberMiddleware>? middleware, IServiceProvider? services, Telemetry.BrokerTelemetry? telemetry, string system)
     {
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(options);
@@ -45,20 +54,28 @@ public static class MessageSubscriber
         }
         return async (delivery, cancellationToken) =>
         {
+            var scope = telemetry?.StartProcess(system, delivery) ?? default;
             var context = new MessageContext(delivery, options, services, cancellationToken);
+            DeliveryOutcome outcome;
+            Exception? error = null;
             try
             {
                 await pipeline(context).ConfigureAwait(false);
+                outcome = context.Decision ?? DeliveryOutcome.Ack;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
+                // Stopping, not failing: the message goes back without counting as a failed attempt.
+                scope.Span?.Dispose();
                 return DeliveryOutcome.Retry(TimeSpan.Zero, "subscriber stopped");
             }
             catch (Exception e)
             {
-                return DeliveryOutcome.Failed(options.Retry, delivery.Attempt, SafeHandler.Describe(e));
+                error = e;
+                outcome = DeliveryOutcome.Failed(options.Retry, delivery.Attempt, SafeHandler.Describe(e));
             }
-            return context.Decision ?? DeliveryOutcome.Ack;
+            telemetry?.EndProcess(scope, delivery, outcome, error);
+            return outcome;
         };
     }
 }

@@ -15,7 +15,10 @@ public sealed class SubscribeOptions
     /// <summary>Redelivery with backoff, then the dead-letter topic.</summary>
     public RetryPolicy Retry { get; set; } = new();
 
-    /// <summary>Messages handled at the same time by this subscriber (memory, JetStream; the HTTP broker handles each batch in order). Default 1, which keeps order.</summary>
+    /// <summary>
+    /// Messages handled at the same time by this subscriber, whatever the number of publishers (HTTP broker: the items of a
+    /// batch run side by side above 1). Default 1, which keeps each publisher's order.
+    /// </summary>
     public int MaxConcurrency { get; set; } = 1;
 
     /// <summary>How long a handler may take before the delivery counts as failed (JetStream AckWait, HTTP request timeout). Default 30 s.</summary>

@@ -272,7 +272,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         {
             bool more;
             try { more = await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false); }
-            catch (RpcException e) { throw GrpcErrorMapping.FromRpcException(e, service, endpoint); }
+            catch (RpcException e) { throw opened.Error = GrpcErrorMapping.FromRpcException(e, service, endpoint); }
             if (!more) yield break;
             yield return call.ResponseStream.Current;
         }
@@ -453,15 +453,23 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     }
 
     /// <summary>A server stream and what it holds until the caller stops reading.</summary>
-    private sealed class OpenedServerStream<TResponse>(AsyncServerStreamingCall<TResponse> call, NodeChannel channel, CancellationTokenSource? scope) : IDisposable
+    private sealed class OpenedServerStream<TResponse>(AsyncServerStreamingCall<TResponse> call, NodeChannel channel, CancellationTokenSource? scope) : IDisposable, IStreamEnd
     {
+        private Action<Exception?>? _ended;
+
         public AsyncServerStreamingCall<TResponse> Call { get; } = call;
+
+        /// <summary>What reading the stream failed with, for telemetry.</summary>
+        public MicroException? Error { get; set; }
+
+        public void OnEnded(Action<Exception?> ended) => _ended = ended;
 
         public void Dispose()
         {
             Call.Dispose();
             channel.Exit();
             scope?.Dispose();
+            _ended?.Invoke(Error);
         }
     }
 }

@@ -128,8 +128,9 @@ public sealed class MicroServiceBuilder
         var options = new SubscribeOptions { Group = Name };
         configure?.Invoke(options);
         if (!options.Broadcast) TopicName.ValidateGroup(options.Group ?? Name);
-        _subscriptions.Add(new SubscriptionRegistration(topic, typeof(T), options, sp => MessageSubscriber.Create(handler, options,
-            sp.GetRequiredService<Codec.CodecRegistry>(), sp.GetServices<ISubscriberMiddleware>(), sp)));
+        _subscriptions.Add(new SubscriptionRegistration(topic, typeof(T), options, (sp, broker) => MessageSubscriber.Create(handler, options,
+            sp.GetRequiredService<Codec.CodecRegistry>(), sp.GetServices<ISubscriberMiddleware>(), sp,
+            Telemetry.TelemetryServiceCollectionExtensions.BrokerTelemetry(sp), Telemetry.BrokerTelemetry.SystemOf(broker))));
         return this;
     }
 

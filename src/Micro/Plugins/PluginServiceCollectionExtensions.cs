@@ -19,9 +19,20 @@ public static class PluginServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddSelectedPlugin<T, TOptions>(this IServiceCollection services, string piece, string defaultName)
         where T : class where TOptions : class, IPluginOptions, new()
+        => services.AddSelectedPlugin<T, TOptions>(piece, defaultName, created: null);
+
+    /// <summary>The same; <paramref name="created"/> sees the plug-in (and the name it was chosen by) once it is built.</summary>
+    internal static IServiceCollection AddSelectedPlugin<T, TOptions>(this IServiceCollection services, string piece, string defaultName, Action<IServiceProvider, string, T>? created)
+        where T : class where TOptions : class, IPluginOptions, new()
     {
         services.AddMicroOptions<TOptions>(piece);
-        services.TryAddSingletonFactory(sp => Create<T>(sp, piece, sp.GetRequiredService<IOptions<TOptions>>().Value.Plugin ?? defaultName));
+        services.TryAddSingletonFactory(sp =>
+        {
+            var name = sp.GetRequiredService<IOptions<TOptions>>().Value.Plugin ?? defaultName;
+            var plugin = Create<T>(sp, piece, name);
+            created?.Invoke(sp, name, plugin);
+            return plugin;
+        });
         return services;
     }
 

@@ -124,7 +124,43 @@ public abstract class LeaseSync : ISync
         if (wait < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(wait), wait, "the wait must be zero or positive (null waits forever)");
     }
 
-    private async ValueTask<LeaseHandle> HoldAsync(string id, string key, string value, string candidate, TimeSpan ttl, TimeSpan? wait, CancellationToken cancellationToken)
+    /// <summary>Where lock waits are measured, and the plug-in name they are tagged with (set by the container).</summary>
+    internal (Telemetry.SyncTelemetry Meter, string Plugin)? Telemetry { get; set; }
+
+    private ValueTask<LeaseHandle> HoldAsync(string id, string key, string value, string candidate, TimeSpan ttl, TimeSpan? wait, CancellationToken cancellationToken) =>
+        Telemetry is { Meter.Enabled: true } telemetry
+            ? MeasuredHoldAsync(telemetry.Meter, telemetry.Plugin, id, key, value, candidate, ttl, wait, cancellationToken)
+            : WaitForHoldAsync(id, key, value, candidate, ttl, wait, cancellationToken);
+
+    /// <summary>One place for every plug-in: how long the wait took and how it ended (a leader's candidate is never empty).</summary>
+    private async ValueTask<LeaseHandle> MeasuredHoldAsync(Telemetry.SyncTelemetry meter, string plugin, string id, string key, string value, string candidate,
+        TimeSpan ttl, TimeSpan? wait, CancellationToken cancellationToken)
+    {
+        var started = Time.GetTimestamp();
+        var outcome = "error";
+        try
+        {
+            var handle = await WaitForHoldAsync(id, key, value, candidate, ttl, wait, cancellationToken).ConfigureAwait(false);
+            outcome = "acquired";
+            return handle;
+        }
+        catch (LockTimeoutException)
+        {
+            outcome = "timeout";
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            outcome = "cancelled";
+            throw;
+        }
+        finally
+        {
+            meter.RecordWait(plugin, leader: candidate.Length > 0, outcome, Time.GetElapsedTime(started));
+        }
+    }
+
+    private async ValueTask<LeaseHandle> WaitForHoldAsync(string id, string key, string value, string candidate, TimeSpan ttl, TimeSpan? wait, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var started = Time.GetTimestamp();

@@ -15,7 +15,12 @@ public static class SyncServiceCollectionExtensions
     public static IServiceCollection AddMicroSync(this IServiceCollection services)
     {
         services.AddPlugin<ISync>("memory", sp => new MemorySync(Options(sp), sp.GetService<TimeProvider>(), Logger(sp)));
-        services.AddSelectedPlugin<ISync, SyncOptions>("Sync", defaultName: "memory");
+        // Every lease-based sync records its lock waits in the container's meter, tagged by the plug-in's name.
+        services.AddSelectedPlugin<ISync, SyncOptions>("Sync", defaultName: "memory", created: static (sp, name, sync) =>
+        {
+            if (sync is LeaseSync lease && Telemetry.TelemetryServiceCollectionExtensions.SyncTelemetry(sp) is { } telemetry)
+                lease.Telemetry = (telemetry, name.ToLowerInvariant());
+        });
         return services;
     }
 

@@ -51,16 +51,14 @@ internal sealed class ClientTelemetry
 
     public Activity? StartCall(RpcNames names)
     {
-        var activity = MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Client);
-        if (activity is { IsAllDataRequested: true }) RpcSpan.Describe(activity, names, Conventions);
-        return activity;
+        // A default parent context: the span's parent is the current activity.
+        return MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Client, default(ActivityContext), names.SpanTags(Conventions));
     }
 
-    public void EndCall(Activity? activity, RpcNames names, long startedTimestamp, Exception? error, bool recordMetrics = true)
+    public void EndCall(Activity? activity, RpcNames names, long startedTimestamp, Exception? error)
     {
         var outcome = CallOutcomeInfo.From(error);
         if (activity is { IsAllDataRequested: true }) RpcSpan.End(activity, outcome, Conventions, server: false);
-        if (!recordMetrics) return;
         _duration?.Record(startedTimestamp, names, outcome);
         if (_calls is { Enabled: true })
         {
@@ -97,22 +95,19 @@ internal sealed class ClientTelemetry
     private Activity? StartAttemptSpan(string service, string endpoint, NodeInfo node, int attempt, DateTimeOffset? started, ActivityContext parent)
     {
         var names = RpcNames.For(service, endpoint);
+        var tags = names.SpanTags(Conventions);
         var activity = started is { } at
-            ? MicroTelemetry.Source.StartActivity(ActivityKind.Client, parent, startTime: at, name: names.FullMethod)
-            : MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Client);
-        if (activity is { IsAllDataRequested: true })
-        {
-            RpcSpan.Describe(activity, names, Conventions);
-            DescribeAttempt(activity, node, attempt + 1);
-        }
+            ? MicroTelemetry.Source.StartActivity(ActivityKind.Client, parent, tags, startTime: at, name: names.FullMethod)
+            : MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Client, default(ActivityContext), tags);
+        if (activity is { IsAllDataRequested: true }) DescribeAttempt(activity, node, attempt + 1);
         return activity;
     }
 
     private static void DescribeAttempt(Activity activity, NodeInfo node, int? attempt)
     {
         RpcSpan.DescribePeer(activity, node.Address);
-        activity.SetTag(SemanticConventions.MicroNodeId, node.Id);
-        if (attempt is not null) activity.SetTag(SemanticConventions.MicroAttempt, attempt);
+        activity.AddTag(SemanticConventions.MicroNodeId, node.Id);
+        if (attempt is not null) activity.AddTag(SemanticConventions.MicroAttempt, attempt);
     }
 
     /// <summary>Ends an attempt with how it ended (null: it answered).</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Micro.Client.Internal;
 using Micro.Middleware;
 
 namespace Micro.Telemetry;
@@ -6,7 +7,7 @@ namespace Micro.Telemetry;
 /// <summary>
 /// The outermost client middleware: one span and one duration per logical call, however many attempts the client
 /// makes inside it (each attempt gets a child span from the client itself). For duplex and server streams the pipeline
-/// returns once the stream is open, so their span covers opening it and no duration is recorded.
+/// returns once the stream is open; their span and duration then end when the stream does (it is disposed).
 /// </summary>
 internal sealed class ClientTelemetryMiddleware(ClientTelemetry telemetry) : IClientMiddleware
 {
@@ -21,18 +22,36 @@ internal sealed class ClientTelemetryMiddleware(ClientTelemetry telemetry) : ICl
     {
         var names = RpcNames.For(call.Service, call.Endpoint);
         var started = Stopwatch.GetTimestamp();
-        var opensStream = call.Kind is ClientCallKind.Duplex or ClientCallKind.ServerStream;
-        using var activity = telemetry.StartCall(names);
+        var activity = telemetry.StartCall(names);
+        object? result;
         try
         {
-            var result = await next(call).ConfigureAwait(false);
-            telemetry.EndCall(activity, names, started, null, recordMetrics: !opensStream);
-            return result;
+            result = await next(call).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            telemetry.EndCall(activity, names, started, e, recordMetrics: true);
+            telemetry.EndCall(activity, names, started, e);
+            activity?.Dispose();
             throw;
         }
+        if (call.Kind is ClientCallKind.Duplex or ClientCallKind.ServerStream && result is IStreamEnd stream)
+        {
+            // The span lives on, no longer current, until the caller is done with the stream.
+            stream.OnEnded(error => EndStream(activity, names, started, error));
+            return result;
+        }
+        telemetry.EndCall(activity, names, started, null);
+        activity?.Dispose();
+        return result;
+    }
+
+    private void EndStream(Activity? activity, RpcNames names, long started, Exception? error)
+    {
+        telemetry.EndCall(activity, names, started, error);
+        if (activity is null) return;
+        // Stopping a span makes its parent current again; the stream ends in the caller's context, which keeps its own.
+        var current = Activity.Current;
+        activity.Dispose();
+        if (current != activity) Activity.Current = current;
     }
 }

@@ -9,8 +9,9 @@ namespace Micro.Telemetry;
 /// </summary>
 internal sealed class RpcDuration
 {
-    private static readonly double[] s_seconds = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-    private static readonly double[] s_milliseconds = [.. s_seconds.Select(s => s * 1000)];
+    /// <summary>Bucket advice for call and message latencies, 100 µs to 10 s (the messaging histograms use it too).</summary>
+    internal static readonly double[] SecondsBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    private static readonly double[] s_milliseconds = [.. SecondsBuckets.Select(s => s * 1000)];
     private readonly Histogram<double>? _legacy;
     private readonly Histogram<double>? _stable;
     private readonly RpcConventions _conventions;
@@ -23,7 +24,7 @@ internal sealed class RpcDuration
                 advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_milliseconds });
         if ((conventions & RpcConventions.Stable) != 0)
             _stable = meter.CreateHistogram($"rpc.{side}.call.duration", "s", $"Duration of {side} RPCs",
-                advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_seconds });
+                advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
     }
 
     public bool Enabled => (_legacy?.Enabled ?? false) || (_stable?.Enabled ?? false);
@@ -39,7 +40,7 @@ internal sealed class RpcDuration
                 { SemanticConventions.RpcSystem, "grpc" },
                 { SemanticConventions.RpcService, names.GrpcService },
                 { SemanticConventions.RpcMethod, names.Method },
-                { SemanticConventions.RpcGrpcStatusCode, (int)outcome.Status },
+                { SemanticConventions.RpcGrpcStatusCode, RpcSpan.BoxedStatus(outcome.Status) },
             };
             _legacy.Record(elapsed.TotalMilliseconds, tags);
         }

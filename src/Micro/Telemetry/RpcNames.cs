@@ -27,6 +27,13 @@ internal sealed class RpcNames
     /// <summary>e.g. <c>greeter.Greeter/Hello</c>: the span name and the stable <c>rpc.method</c>.</summary>
     public string FullMethod { get; }
 
+    // Indexed by the RpcConventions value (1-3): the attributes a span of this endpoint starts with.
+    private readonly KeyValuePair<string, object?>[]?[] _spanTags = new KeyValuePair<string, object?>[]?[4];
+
+    /// <summary>The attributes every span of this endpoint starts with, built once per generation of conventions.</summary>
+    public KeyValuePair<string, object?>[] SpanTags(RpcConventions conventions) =>
+        _spanTags[(int)conventions] ??= RpcSpan.Tags(this, conventions);
+
     public static RpcNames For(string service, string endpoint)
     {
         if (s_names.TryGetValue((service, endpoint), out var names)) return names;

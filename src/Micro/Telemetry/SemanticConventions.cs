@@ -42,6 +42,9 @@ public static class SemanticConventions
     /// <summary><c>send</c> for a publish, <c>process</c> for a delivery handled.</summary>
     public const string MessagingOperationType = "messaging.operation.type";
 
+    /// <summary><c>send</c> or <c>process</c>: the operation's name, on spans and messaging metrics.</summary>
+    public const string MessagingOperationName = "messaging.operation.name";
+
     /// <summary>The consumer group (queue) a delivery was made to.</summary>
     public const string MessagingConsumerGroupName = "messaging.consumer.group.name";
 
@@ -62,4 +65,16 @@ public static class SemanticConventions
 
     /// <summary>The Micro error id of a failed call (also on the errors counter).</summary>
     public const string MicroErrorId = "micro.error.id";
+
+    /// <summary>What the subscriber decided about a delivery: <c>ack</c>, <c>retry</c> or <c>dead_letter</c>.</summary>
+    public const string MicroBrokerOutcome = "micro.broker.outcome";
+
+    /// <summary>The sync plug-in (<c>memory</c>, <c>etcd</c>, <c>redis</c>, <c>postgres</c>) on the lock wait histogram.</summary>
+    public const string MicroSyncPlugin = "micro.sync.plugin";
+
+    /// <summary><c>lock</c> or <c>leader</c>: what a sync wait was for.</summary>
+    public const string MicroSyncKind = "micro.sync.kind";
+
+    /// <summary>How a sync wait ended: <c>acquired</c>, <c>timeout</c>, <c>cancelled</c> or <c>error</c>.</summary>
+    public const string MicroSyncOutcome = "micro.sync.outcome";
 }

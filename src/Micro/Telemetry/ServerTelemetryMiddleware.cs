@@ -48,8 +48,7 @@ internal sealed class ServerTelemetryMiddleware : IServerMiddleware
                 values = null;
                 value = ((Server.CallContext)carrier!).Header(key);
             });
-            activity = MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Server, parent);
-            if (activity is { IsAllDataRequested: true }) RpcSpan.Describe(activity, names, Conventions);
+            activity = MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Server, parent, names.SpanTags(Conventions));
         }
         if (_active.Enabled) _active.Add(1, Tags(names));
         ValueTask<object?> pending;
@@ -88,8 +87,6 @@ internal sealed class ServerTelemetryMiddleware : IServerMiddleware
 
     private void End(Activity? activity, RpcNames names, long started, Exception? error)
     {
-        var tags = Tags(names);
-        if (_active.Enabled) _active.Add(-1, tags);
         var outcome = CallOutcomeInfo.From(error);
         if (activity is not null)
         {
@@ -97,6 +94,10 @@ internal sealed class ServerTelemetryMiddleware : IServerMiddleware
             activity.Dispose();
         }
         _duration.Record(started, names, outcome);
+        // Tracing alone (the common "traced" case) stops here: no tag list for counters nobody reads.
+        if (!_active.Enabled && !_calls.Enabled && !_errors.Enabled) return;
+        var tags = Tags(names);
+        if (_active.Enabled) _active.Add(-1, tags);
         if (outcome.ErrorId is not null && _errors.Enabled)
         {
             var errorTags = tags;

@@ -23,6 +23,9 @@ public static class TelemetryServiceCollectionExtensions
         services.TryAddSingleton(sp => new TelemetryMeter(sp.GetRequiredService<IMeterFactory>()));
         services.TryAddSingleton(sp => new ClientTelemetry(sp.GetRequiredService<TelemetryMeter>().Meter,
             sp.GetService<ILoggerFactory>()?.CreateLogger("Micro.Client") ?? NullLogger.Instance, sp.GetRequiredService<IOptions<TelemetryOptions>>().Value));
+        services.TryAddSingleton(sp => new BrokerTelemetry(sp.GetRequiredService<TelemetryMeter>().Meter,
+            sp.GetService<ILoggerFactory>()?.CreateLogger("Micro.Broker") ?? NullLogger.Instance, Broker.BrokerServiceCollectionExtensions.ServiceName(sp)));
+        services.TryAddSingleton(sp => new SyncTelemetry(sp.GetRequiredService<TelemetryMeter>().Meter));
         services.TryAddSingleton(sp => new ServerTelemetryMiddleware(sp.GetRequiredService<TelemetryMeter>().Meter, sp.GetRequiredService<IOptions<TelemetryOptions>>().Value));
         // The client pipeline is built from every registered IClientMiddleware; this one is inserted first (outermost).
         services.Insert(0, ServiceDescriptor.Singleton<Middleware.IClientMiddleware>(sp =>
@@ -31,6 +34,14 @@ public static class TelemetryServiceCollectionExtensions
                 : PassThroughClientMiddleware.Instance));
         return services;
     }
+
+    /// <summary>The container's messaging telemetry, or null when telemetry is off (or not registered).</summary>
+    internal static BrokerTelemetry? BrokerTelemetry(IServiceProvider services) =>
+        services.GetService<IOptions<TelemetryOptions>>()?.Value.Enabled == true ? services.GetService<BrokerTelemetry>() : null;
+
+    /// <summary>The container's lock wait histogram, or null when telemetry is off (or not registered).</summary>
+    internal static SyncTelemetry? SyncTelemetry(IServiceProvider services) =>
+        services.GetService<IOptions<TelemetryOptions>>()?.Value.Enabled == true ? services.GetService<SyncTelemetry>() : null;
 
     /// <summary>The server middleware to put outermost, or none when telemetry is off.</summary>
     internal static IEnumerable<Middleware.IServerMiddleware> ServerMiddleware(IServiceProvider services) =>

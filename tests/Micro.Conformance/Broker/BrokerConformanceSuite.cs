@@ -28,6 +28,9 @@ public abstract class BrokerConformanceSuite : IAsyncLifetime
     /// <summary>How long a test waits for deliveries before it fails.</summary>
     protected virtual TimeSpan Patience => TimeSpan.FromSeconds(30);
 
+    /// <summary>Whether the broker runs a subscription's handlers side by side when MaxConcurrency allows it.</summary>
+    protected virtual bool RunsHandlersConcurrently => true;
+
     /// <summary>A new node: a broker as one more service process would have it.</summary>
     protected abstract Task<IBroker> CreateNodeAsync();
 
@@ -255,6 +258,37 @@ public abstract class BrokerConformanceSuite : IAsyncLifetime
         for (var i = 1; i <= 5; i++) await publisher.PublishAsync(Message(topic, "after", i));
         await witness.WaitForCountAsync(6, Patience);
         Assert.Equal(1, first.Count);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public async Task MaxConcurrency_BoundsHandlersRunningAtOnce_AcrossPublishers(int limit)
+    {
+        var topic = Topic("concurrency" + limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var (running, peak, done) = (0, 0, 0);
+        await SubscribeAsync(await NodeAsync(), topic, async (delivery, ct) =>
+        {
+            var now = Interlocked.Increment(ref running);
+            int seen;
+            while (now > (seen = Volatile.Read(ref peak)) && Interlocked.CompareExchange(ref peak, now, seen) != seen) { }
+            await Task.Delay(10, ct); // work that overlaps whenever the broker lets it
+            Interlocked.Decrement(ref running);
+            Interlocked.Increment(ref done);
+            return DeliveryOutcome.Ack;
+        }, o => o.MaxConcurrency = limit);
+        // Two publishers at once: the bound holds across them, not only within one's stream.
+        var publishers = new[] { await NodeAsync(), await NodeAsync() };
+        foreach (var publisher in publishers) await SettleAsync(publisher, topic, 1);
+        await Task.WhenAll(publishers.Select(async (publisher, p) =>
+        {
+            for (var i = 0; i < 60; i++) await publisher.PublishAsync(Message(topic, "c", p * 100 + i));
+        }));
+        var clock = Stopwatch.StartNew();
+        while (Volatile.Read(ref done) < 120 && clock.Elapsed < Patience) await Task.Delay(20);
+        Assert.True(done >= 120, $"{done} of 120 handled within {Patience}");
+        Assert.InRange(peak, 1, limit);
+        if (limit > 1 && RunsHandlersConcurrently) Assert.True(peak > 1, "with MaxConcurrency 4 the handlers never overlapped");
     }
 
     [Fact]

@@ -26,4 +26,7 @@ public sealed class NatsCoreConformanceTests : BrokerConformanceSuite
 {
     protected override Task<IBroker> CreateNodeAsync() =>
         Task.FromResult<IBroker>(new NatsCoreBroker(new BrokerOptions { Address = TestServers.Nats }));
+
+    /// <summary>Core NATS hands a subscription its messages one at a time (the bound holds; nothing runs side by side).</summary>
+    protected override bool RunsHandlersConcurrently => false;
 }

@@ -7,6 +7,8 @@ using Micro.Conformance.Broker;
 using Micro.Errors;
 using Micro.Registry;
 using Micro.Selector;
+using Micro.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Micro.Tests.Broker;
 
@@ -75,17 +77,113 @@ public sealed class HttpBrokerBadInputTests : IAsyncDisposable
                 Name = "micro.broker." + _topic,
                 Nodes = [new NodeInfo { Id = "later", Address = "127.0.0.1:9", Metadata = new Dictionary<string, string> { ["group"] = "g" } }],
             });
-            var options = new BrokerOptions { Outbox = "file", OutboxPath = folder };
-            await using (var first = new HttpBroker(_registry, options))
-                for (var i = 0; i < 25; i++) await first.PublishAsync(new BrokerMessage(_topic, new byte[] { (byte)i }));
-            await using var second = new HttpBroker(_registry, options);
-            await second.ConnectAsync();
-            Assert.Equal(25, second.Counters.Pending);
+            // The file outbox comes with Micro.Sqlite (AddSqlitePlugins), chosen by Micro:Broker:Outbox.
+            await using (var first = FileOutboxContainer(folder, sqlite: true))
+            {
+                var broker = first.GetRequiredService<IBroker>();
+                Assert.True(Assert.IsType<HttpBroker>(broker).Guarantees.Durable);
+                for (var i = 0; i < 25; i++) await broker.PublishAsync(new BrokerMessage(_topic, new byte[] { (byte)i }));
+            }
+            await using var second = FileOutboxContainer(folder, sqlite: true);
+            var restarted = second.GetRequiredService<IBroker>();
+            await restarted.ConnectAsync();
+            Assert.Equal(25, restarted.Counters.Pending);
         }
         finally
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task FileOutbox_KeepsAttemptCounts_ForTheNextRun()
+    {
+        var folder = Directory.CreateTempSubdirectory("micro-outbox-").FullName;
+        try
+        {
+            var node = await NodeAsync();
+            var attempts = new System.Collections.Concurrent.ConcurrentQueue<int>();
+            var ack = 0;
+            await node.Broker.SubscribeAsync(_topic, (delivery, _) =>
+            {
+                attempts.Enqueue(delivery.Attempt);
+                return ValueTask.FromResult(Volatile.Read(ref ack) == 1 ? DeliveryOutcome.Ack : DeliveryOutcome.Retry(TimeSpan.FromMilliseconds(20)));
+            }, new SubscribeOptions { Group = "g" });
+            await using (var first = FileOutboxContainer(folder, sqlite: true))
+            {
+                await first.GetRequiredService<IBroker>().PublishAsync(new BrokerMessage(_topic, new byte[] { 1 }));
+                await WaitUntilAsync(() => attempts.Count >= 3);
+            }
+            var before = attempts.ToArray();
+            Volatile.Write(ref ack, 1);
+            await using var second = FileOutboxContainer(folder, sqlite: true);
+            var restarted = second.GetRequiredService<IBroker>();
+            await restarted.ConnectAsync();
+            await WaitUntilAsync(() => restarted.Counters.Delivered == 1);
+            // The restarted publisher goes on counting where the first stopped, instead of starting again at 1.
+            var after = attempts.Skip(before.Length).First();
+            Assert.True(after >= before.Max() && after > 1, $"attempts before the restart {string.Join(",", before)}, first after it {after}");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task FileOutbox_WrittenBeforeAttemptsWereKept_IsUpgradedAndDelivered()
+    {
+        var folder = Directory.CreateTempSubdirectory("micro-outbox-").FullName;
+        try
+        {
+            // An outbox file as the previous version wrote it: no attempt column.
+            var encoded = WireFormat.EncodeMessage(new BrokerMessage(_topic, new byte[] { 7 }, new Dictionary<string, string> { [BrokerHeaders.Id] = "old-1" }));
+            using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(folder, "outbox-0.db")};Pooling=False"))
+            {
+                old.Open();
+                using var command = old.CreateCommand();
+                command.CommandText = "CREATE TABLE outbox (seq INTEGER PRIMARY KEY, grp TEXT NOT NULL, msg BLOB NOT NULL, created INTEGER NOT NULL);" +
+                    "INSERT INTO outbox (seq, grp, msg, created) VALUES (41, 'g', @msg, 0);";
+                command.Parameters.AddWithValue("@msg", encoded);
+                command.ExecuteNonQuery();
+            }
+            var node = await NodeAsync();
+            var handled = new MessageCollector();
+            await node.Broker.SubscribeAsync(_topic, handled.Handler, new SubscribeOptions { Group = "g" });
+            await using var services = FileOutboxContainer(folder, sqlite: true);
+            var broker = services.GetRequiredService<IBroker>();
+            await broker.ConnectAsync();
+            await handled.WaitForCountAsync(1, TimeSpan.FromSeconds(20));
+            var delivery = handled.Received.Single();
+            Assert.Equal(("old-1", 1), (delivery.Message.Id, delivery.Attempt));
+            await broker.PublishAsync(new BrokerMessage(_topic, new byte[] { 8 })); // the upgraded file takes new rows
+            await handled.WaitForCountAsync(2, TimeSpan.FromSeconds(20));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task FileOutbox_WithoutMicroSqlite_IsAClearError()
+    {
+        await using var services = FileOutboxContainer(Path.Combine(Path.GetTempPath(), "micro-never-" + Guid.NewGuid().ToString("N")), sqlite: false);
+        var error = Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<IBroker>());
+        Assert.Contains("MICRO_BROKER_OUTBOX", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AddSqlitePlugins()", error.Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => new HttpBroker(_registry, new BrokerOptions { Outbox = "file" }));
+    }
+
+    /// <summary>A container with the HTTP broker and a file outbox in <paramref name="folder"/>; Micro.Sqlite's plug-ins only when <paramref name="sqlite"/>.</summary>
+    private ServiceProvider FileOutboxContainer(string folder, bool sqlite)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IRegistry>(_registry);
+        if (sqlite) services.AddSqlitePlugins();
+        services.AddMicroBroker();
+        services.UseHttpBroker(o => { o.Outbox = "file"; o.OutboxPath = folder; });
+        return services.BuildServiceProvider();
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Micro.Broker;
 using Micro.Client;
 using Micro.Registry;
 using Micro.Telemetry;
@@ -47,9 +48,9 @@ public class PropagationTests
         var stopped = new ConcurrentQueue<Activity>();
         using var listener = Listen(stopped);
         var headers = new Dictionary<string, string>();
-        using (var publish = MessagingSpans.StartPublish("micro", "user.created", headers)) Assert.NotNull(publish);
+        using (var publish = MessagingSpans.StartPublish("micro", "user.created", "m-1", headers)) Assert.NotNull(publish);
 
-        var process = MessagingSpans.StartProcess("micro", "user.created", "mailer", "m-1", headers);
+        var process = MessagingSpans.StartProcess("micro", "user.created", "mailer", "m-1", 1, headers);
         MessagingSpans.End(process, null);
 
         var sent = Assert.Single(stopped, a => a.Kind == ActivityKind.Producer);
@@ -88,6 +89,33 @@ public class PropagationTests
         await changed.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Contains(logs.Entries, e => e.Id == 103 && e.Message.Contains("Registry change: flaky"));
         Assert.DoesNotContain(logs.Entries, e => e.Message.Contains("s3cr3t"));
+    }
+
+    [Fact]
+    public async Task Redeliveries_and_dead_letters_are_logged_with_their_event_ids_and_no_exception_text()
+    {
+        await using var cluster = new TestCluster();
+        var logs = new CapturingLoggerProvider();
+        var topic = "failing" + Guid.NewGuid().ToString("N")[..8] + ".event";
+        var secret = "s3cr3t-" + Guid.NewGuid().ToString("N");
+        var deadLettered = logs.WhenLogged(302);
+        var node = await cluster.StartNodeAsync("failing", b =>
+        {
+            b.Logging.AddProvider(logs);
+            b.Logging.AddFilter("Micro.Broker", LogLevel.Information);
+            b.Services.UseMemoryBroker();
+            b.Subscribe<Echo>(topic, (e, ctx) => throw new InvalidOperationException(secret),
+                o => o.Retry = new Micro.Broker.RetryPolicy { MaxAttempts = 2, InitialDelay = TimeSpan.FromMilliseconds(10), Jitter = 0 });
+        });
+        await node.Client.PublishAsync(topic, new Echo("x"));
+        await deadLettered.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var redelivery = Assert.Single(logs.Entries, e => e.Id == 301);
+        Assert.Contains(topic, redelivery.Message);
+        Assert.Contains("attempt 1 ended with System.InvalidOperationException", redelivery.Message);
+        var deadLetter = Assert.Single(logs.Entries, e => e.Id == 302);
+        Assert.Contains("after 2 attempt(s)", deadLetter.Message);
+        Assert.DoesNotContain(logs.Entries, e => e.Message.Contains(secret));
     }
 
     private static ActivityListener Listen(ConcurrentQueue<Activity> stopped)

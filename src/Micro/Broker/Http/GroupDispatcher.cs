@@ -15,6 +15,7 @@ internal sealed class GroupDispatcher
     private readonly PriorityQueue<OutboxEntry, long> _delayed = new();
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private long _missingSince;
+    private int _refusals;
 
     public GroupDispatcher(HttpBroker broker, string topic, string group)
     {
@@ -68,6 +69,14 @@ internal sealed class GroupDispatcher
                     // Load-aware selectors (p2c) learn from deliveries as they do from calls.
                     _broker.Selector.Report(service, node, Selector.CallOutcome.Success, time.GetElapsedTime(sent));
                 }
+                catch (DeliveryRefusedException refused)
+                {
+                    // The node is fine; the publisher's token or the rules are not. No handler ran.
+                    _broker.Selector.Report(service, node, Selector.CallOutcome.Success, time.GetElapsedTime(sent));
+                    failures = 0;
+                    await RefusedAsync(batch, node, refused.Error).ConfigureAwait(false);
+                    continue;
+                }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
                     _broker.Selector.Report(service, node, Selector.CallOutcome.NodeFailure, time.GetElapsedTime(sent));
@@ -79,6 +88,7 @@ internal sealed class GroupDispatcher
                     continue;
                 }
                 failures = 0;
+                _refusals = 0;
                 await ApplyAsync(batch, replies).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -143,10 +153,32 @@ internal sealed class GroupDispatcher
                     await _broker.DeadLetterAsync(entry, Group, reply.Outcome.Reason ?? "dead-lettered").ConfigureAwait(false);
                     break;
                 default:
-                    entry.Attempt++;
+                    _broker.AttemptMade(entry);
                     Schedule(entry, now, reply.Outcome.Delay);
                     break;
             }
+        }
+    }
+
+    /// <summary>
+    /// A subscriber refused the batch (401/403). Tried again with backoff for <see cref="BrokerOptions.RefusedRetryFor"/>
+    /// (a grant or signing key the subscriber has not loaded yet), then dead-lettered with the refusal as the reason: kept
+    /// and visible, never dropped, and not retried forever. A dead letter that is refused stays in the outbox, retried
+    /// slowly and logged, until a rule lets it in.
+    /// </summary>
+    private async Task RefusedAsync(List<OutboxEntry> batch, NodeInfo node, MicroException error)
+    {
+        if (_refusals++ % 20 == 0) HttpBrokerLog.DeliveryRefused(_broker.Logger, batch.Count, Topic, node.Address, error.Code, error.Id, error.Detail);
+        _broker.Counters.OnRefused(batch.Count);
+        var now = _broker.Time.GetTimestamp();
+        var delay = TimeSpan.FromMilliseconds(Math.Min(100 << Math.Min(_refusals, 6), 5000));
+        var window = _broker.Options.RefusedRetryFor;
+        foreach (var entry in batch)
+        {
+            if (entry.RefusedSince == 0) entry.RefusedSince = now;
+            if (_broker.Time.GetElapsedTime(entry.RefusedSince, now) < window) Schedule(entry, now, delay);
+            else if (entry.Message.Topic.EndsWith(BrokerHeaders.DeadLetterSuffix, StringComparison.Ordinal)) Schedule(entry, now, window > TimeSpan.FromMinutes(1) ? window : TimeSpan.FromMinutes(1));
+            else await _broker.DeadLetterAsync(entry, Group, $"refused by subscriber {node.Address}: {error.Code} {error.Id}: {error.Detail}").ConfigureAwait(false);
         }
     }
 

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Net;
 using Micro.Errors;
 using Micro.Registry;
 using Micro.Selector;
@@ -23,7 +22,7 @@ public sealed partial class HttpBroker : IBroker
     public const string DeliveryPath = "/micro.broker/deliver";
 
     private readonly IOutbox _outbox;
-    private readonly HttpClient _http;
+    private DeliveryClient? _delivery;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, GroupDispatcher> _dispatchers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, long>> _knownGroups = new(StringComparer.Ordinal);
@@ -33,9 +32,13 @@ public sealed partial class HttpBroker : IBroker
     private Task? _unroutedLoop;
     private long _pending;
 
-    /// <summary>A broker with the outbox <see cref="BrokerOptions.Outbox"/> names (file in <see cref="BrokerOptions.OutboxPath"/>, or memory).</summary>
+    /// <summary>
+    /// A broker with an in-memory outbox (<see cref="BrokerOptions.Outbox"/> must be memory; null options mean memory): for tests and tools. The durable
+    /// file outbox comes from the Micro.Sqlite package: build the broker through services (<c>AddSqlitePlugins()</c>, then
+    /// <see cref="IBroker"/> from the container).
+    /// </summary>
     public HttpBroker(IRegistry registry, BrokerOptions? options = null, ISelector? selector = null, TimeProvider? time = null, ILogger? logger = null)
-        : this(registry, options ?? new BrokerOptions(), OutboxFor(options ?? new BrokerOptions()), selector, time ?? TimeProvider.System, logger ?? NullLogger.Instance)
+        : this(registry, options ??= new BrokerOptions { Outbox = "memory" }, OutboxFor(options), selector, time ?? TimeProvider.System, logger ?? NullLogger.Instance)
     {
     }
 
@@ -49,21 +52,12 @@ public sealed partial class HttpBroker : IBroker
         Logger = logger;
         Health = new NodeHealth(time) { Quarantine = TimeSpan.FromSeconds(5) };
         Directory = new SubscriberDirectory(registry, time);
-        _http = new HttpClient(new SocketsHttpHandler
-        {
-            EnableMultipleHttp2Connections = true,
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
-        })
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
         SubscriberId = "b" + Guid.NewGuid().ToString("N")[..12];
     }
 
-    private static IOutbox OutboxFor(BrokerOptions options) => options.Outbox == "memory"
+    private static MemoryOutbox OutboxFor(BrokerOptions options) => options.Outbox == "memory"
         ? new MemoryOutbox()
-        : SqliteOutbox.Open(options.OutboxPath ?? Path.Combine("micro-data", "micro-client"), "outbox");
+        : throw new InvalidOperationException(BrokerServiceCollectionExtensions.OutboxMissing(options.Outbox) + " (This constructor makes only memory outboxes.)");
 
     /// <inheritdoc/>
     public string Name => "http";
@@ -79,6 +73,23 @@ public sealed partial class HttpBroker : IBroker
 
     /// <summary>This broker's id; broadcast subscriptions use it as their own group.</summary>
     public string SubscriberId { get; }
+
+    /// <summary>The service this process is (subscriber records name it; tokens and certificates are checked against it).</summary>
+    internal string Service { get; init; } = "micro-client";
+
+    /// <summary>With auth on: this process's tokens, one per subscribing service, attached to its delivery requests.</summary>
+    internal Auth.ICallCredentials? Credentials { get; init; }
+
+    /// <summary>With auth on: the check every delivery request must pass before a handler runs.</summary>
+    internal Auth.AuthSubscriberCheck? SubscriberCheck { get; init; }
+
+    /// <summary>h2c or mTLS to subscriber nodes, as the process's RPC client does.</summary>
+    internal Identity.TransportSecurity? Security { get; init; }
+
+    /// <summary>host:port of this process's mTLS listener when it has one beside <see cref="Address"/> (TLS permissive).</summary>
+    internal string? TlsAddress { get; set; }
+
+    private DeliveryClient Delivery => _delivery ??= new DeliveryClient(Security, Credentials);
 
     internal IRegistry Registry { get; }
     internal BrokerOptions Options { get; }
@@ -244,6 +255,13 @@ public sealed partial class HttpBroker : IBroker
         Counters.AddPending(-1);
     }
 
+    /// <summary>A handler saw <paramref name="entry"/> and wants it again: one more attempt, counted in the outbox too.</summary>
+    internal void AttemptMade(OutboxEntry entry)
+    {
+        entry.Attempt++;
+        _outbox.UpdateAttempt(entry.Seq, entry.Attempt);
+    }
+
     /// <summary>The dead letter is in the outbox before the original leaves it: nothing is lost in between.</summary>
     internal async Task DeadLetterAsync(OutboxEntry entry, string group, string reason)
     {
@@ -275,19 +293,7 @@ public sealed partial class HttpBroker : IBroker
         DeliveryBatch.WriteRequest(body, items);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Options.DeliveryTimeout);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "http://" + node.Address + DeliveryPath)
-        {
-            Content = new ReadOnlyMemoryContent(body.WrittenMemory),
-            // h2c with prior knowledge, like the RPC channel: the listener speaks HTTP/2 only.
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
-        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(DeliveryBatch.ContentType);
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-        if (response.StatusCode != HttpStatusCode.OK) throw new HttpRequestException($"subscriber answered {(int)response.StatusCode}");
-        var limit = 64 + batch.Count * 1100;
-        if (response.Content.Headers.ContentLength > limit) throw new HttpRequestException("reply too large");
-        var bytes = await ReadBoundedAsync(await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false), limit, timeout.Token).ConfigureAwait(false);
+        var bytes = await Delivery.SendAsync(node, body.WrittenMemory, 64 + batch.Count * 1100, timeout.Token).ConfigureAwait(false);
         return DeliveryBatch.ReadReply(bytes, batch.Count);
     }
 
@@ -318,7 +324,7 @@ public sealed partial class HttpBroker : IBroker
         try { await Task.WhenAll(loops).ConfigureAwait(false); } catch (OperationCanceledException) { }
         await _outbox.DisposeAsync().ConfigureAwait(false);
         await Directory.DisposeAsync().ConfigureAwait(false);
-        _http.Dispose();
+        _delivery?.Dispose();
         _stop.Dispose();
     }
 }

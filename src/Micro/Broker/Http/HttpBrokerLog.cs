@@ -21,4 +21,7 @@ internal static partial class HttpBrokerLog
 
     [LoggerMessage(6, LogLevel.Warning, "refused a delivery request: {Reason}")]
     public static partial void RefusedRequest(ILogger logger, string reason);
+
+    [LoggerMessage(7, LogLevel.Warning, "delivery of {Count} messages on {Topic} to {Node} refused: {Code} {ErrorId}: {Detail}; retried, then dead-lettered")]
+    public static partial void DeliveryRefused(ILogger logger, int count, string topic, string node, int code, string errorId, string detail);
 }

@@ -17,6 +17,9 @@ internal interface IOutbox : IAsyncDisposable
 
     void Remove(long seq);
 
+    /// <summary>Records that a handler saw the entry and asked for it again (its next attempt); may be written later, like a removal.</summary>
+    void UpdateAttempt(long seq, int attempt);
+
     /// <summary>What a previous run left undelivered, oldest first.</summary>
     ValueTask<IReadOnlyList<OutboxEntry>> LoadAsync(int maxBody, CancellationToken cancellationToken);
 }

@@ -13,6 +13,8 @@ internal sealed class MemoryOutbox : IOutbox
 
     public void Remove(long seq) { }
 
+    public void UpdateAttempt(long seq, int attempt) { }
+
     public ValueTask<IReadOnlyList<OutboxEntry>> LoadAsync(int maxBody, CancellationToken cancellationToken) =>
         ValueTask.FromResult<IReadOnlyList<OutboxEntry>>([]);
 

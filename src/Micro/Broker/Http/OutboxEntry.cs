@@ -15,8 +15,11 @@ internal sealed class OutboxEntry(long seq, string group, BrokerMessage message,
 
     public long CreatedMs { get; } = createdMs;
 
-    /// <summary>Deliveries that reached a handler so far + 1 (in memory only: a restarted publisher starts again at 1).</summary>
+    /// <summary>Deliveries that reached a handler so far + 1 (kept in the file outbox, so a restarted publisher goes on counting).</summary>
     public int Attempt { get; set; } = 1;
+
+    /// <summary>When a subscriber first refused it (401/403; TimeProvider timestamp; 0 = never).</summary>
+    public long RefusedSince { get; set; }
 
     /// <summary>When it may be delivered again (TimeProvider timestamp; 0 = now).</summary>
     public long DueAt { get; set; }

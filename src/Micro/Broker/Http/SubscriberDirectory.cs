@@ -15,6 +15,8 @@ internal sealed class SubscriberDirectory(IRegistry registry, TimeProvider time)
     public const string GroupKey = "group";
     public const string BroadcastKey = "broadcast";
     public const string TopicKey = "topic";
+    /// <summary>The subscribing service: the audience of the publisher's token and the name its certificate must carry.</summary>
+    public const string ServiceKey = "service";
 
     private readonly RegistryCache _cache = new(registry, TimeSpan.FromSeconds(5), time);
     private readonly ConcurrentDictionary<string, long> _emptyUntil = new(StringComparer.Ordinal);

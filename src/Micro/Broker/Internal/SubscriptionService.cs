@@ -15,10 +15,15 @@ internal sealed class SubscriptionService(IBroker broker, NodeIdentity identity,
 
     public async Task StartedAsync(CancellationToken cancellationToken)
     {
-        if (broker is HttpBroker http) http.Address ??= identity.Node?.Address;
+        if (broker is HttpBroker http)
+        {
+            http.Address ??= identity.Node?.Address;
+            http.TlsAddress ??= identity.Node?.Metadata.GetValueOrDefault(Identity.MtlsListener.MetadataKey);
+        }
         await broker.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        Telemetry.TelemetryServiceCollectionExtensions.BrokerTelemetry(services)?.Observe(broker);
         foreach (var registration in registrations)
-            _subscriptions.Add(await broker.SubscribeAsync(registration.Topic, registration.Handler(services), registration.Options, cancellationToken).ConfigureAwait(false));
+            _subscriptions.Add(await broker.SubscribeAsync(registration.Topic, registration.Handler(services, broker), registration.Options, cancellationToken).ConfigureAwait(false));
     }
 
     public async Task StoppingAsync(CancellationToken cancellationToken)

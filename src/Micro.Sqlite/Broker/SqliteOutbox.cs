@@ -1,10 +1,11 @@
 using System.Threading.Channels;
+using Micro.Broker.Http;
 using Microsoft.Data.Sqlite;
 
-namespace Micro.Broker.Http;
+namespace Micro.Sqlite.Broker;
 
 /// <summary>
-/// The durable outbox: a SQLite file (WAL, synchronous=NORMAL: a commit survives the process being killed; a power
+/// The HTTP broker's durable outbox (<c>MICRO_BROKER_OUTBOX=file</c>, the default, once <c>AddSqlitePlugins()</c> made it selectable): a SQLite file (WAL, synchronous=NORMAL: a commit survives the process being killed; a power
 /// cut may lose the last ones). One writer task owns the connection and commits whatever is waiting in one
 /// transaction (group commit), so many concurrent publishers share each commit. A lock file gives each process its
 /// own outbox: a second replica in the same folder takes the next file, a restarted one finds what it left.
@@ -26,8 +27,15 @@ internal sealed class SqliteOutbox : IOutbox
         using (var setup = _connection.CreateCommand())
         {
             setup.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;" +
-                "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, grp TEXT NOT NULL, msg BLOB NOT NULL, created INTEGER NOT NULL);";
+                "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, grp TEXT NOT NULL, msg BLOB NOT NULL, created INTEGER NOT NULL, attempt INTEGER NOT NULL DEFAULT 1);";
             setup.ExecuteNonQuery();
+            // A file written before attempts were kept gains the column (its rows start again at 1).
+            setup.CommandText = "SELECT COUNT(*) FROM pragma_table_info('outbox') WHERE name = 'attempt'";
+            if ((long)setup.ExecuteScalar()! == 0)
+            {
+                setup.CommandText = "ALTER TABLE outbox ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1";
+                setup.ExecuteNonQuery();
+            }
             setup.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM outbox";
             _seq = (long)setup.ExecuteScalar()!;
         }
@@ -70,17 +78,22 @@ internal sealed class SqliteOutbox : IOutbox
 
     public void Remove(long seq) => _operations.Writer.TryWrite(new Operation(null, seq, null));
 
+    public void UpdateAttempt(long seq, int attempt) => _operations.Writer.TryWrite(new Operation(null, seq, null, attempt));
+
     public ValueTask<IReadOnlyList<OutboxEntry>> LoadAsync(int maxBody, CancellationToken cancellationToken)
     {
         // Runs before the writer has anything to do; the connection is not used concurrently.
         var entries = new List<OutboxEntry>();
         using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT seq, grp, msg, created FROM outbox ORDER BY seq";
+        command.CommandText = "SELECT seq, grp, msg, created, attempt FROM outbox ORDER BY seq";
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
             var encoded = reader.GetFieldValue<byte[]>(2);
-            entries.Add(new OutboxEntry(reader.GetInt64(0), reader.GetString(1), WireFormat.DecodeMessage(encoded, int.MaxValue), encoded, reader.GetInt64(3)));
+            entries.Add(new OutboxEntry(reader.GetInt64(0), reader.GetString(1), WireFormat.DecodeMessage(encoded, int.MaxValue), encoded, reader.GetInt64(3))
+            {
+                Attempt = (int)Math.Clamp(reader.GetInt64(4), 1, int.MaxValue),
+            });
         }
         return ValueTask.FromResult<IReadOnlyList<OutboxEntry>>(entries);
     }
@@ -88,12 +101,15 @@ internal sealed class SqliteOutbox : IOutbox
     private async Task WriteLoopAsync()
     {
         using var insert = _connection.CreateCommand();
-        insert.CommandText = "INSERT OR REPLACE INTO outbox (seq, grp, msg, created) VALUES (@seq, @grp, @msg, @created)";
-        var (seq, grp, msg, created) = (insert.Parameters.Add("@seq", SqliteType.Integer), insert.Parameters.Add("@grp", SqliteType.Text),
-            insert.Parameters.Add("@msg", SqliteType.Blob), insert.Parameters.Add("@created", SqliteType.Integer));
+        insert.CommandText = "INSERT OR REPLACE INTO outbox (seq, grp, msg, created, attempt) VALUES (@seq, @grp, @msg, @created, @attempt)";
+        var (seq, grp, msg, created, attempt) = (insert.Parameters.Add("@seq", SqliteType.Integer), insert.Parameters.Add("@grp", SqliteType.Text),
+            insert.Parameters.Add("@msg", SqliteType.Blob), insert.Parameters.Add("@created", SqliteType.Integer), insert.Parameters.Add("@attempt", SqliteType.Integer));
         using var delete = _connection.CreateCommand();
         delete.CommandText = "DELETE FROM outbox WHERE seq = @seq";
         var deleteSeq = delete.Parameters.Add("@seq", SqliteType.Integer);
+        using var update = _connection.CreateCommand();
+        update.CommandText = "UPDATE outbox SET attempt = @attempt WHERE seq = @seq";
+        var (updateSeq, updateAttempt) = (update.Parameters.Add("@seq", SqliteType.Integer), update.Parameters.Add("@attempt", SqliteType.Integer));
         var completions = new List<TaskCompletionSource>();
         var reader = _operations.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
@@ -104,6 +120,7 @@ internal sealed class SqliteOutbox : IOutbox
                 using var transaction = _connection.BeginTransaction();
                 insert.Transaction = transaction;
                 delete.Transaction = transaction;
+                update.Transaction = transaction;
                 var count = 0;
                 while (count < 20_000 && reader.TryRead(out var operation))
                 {
@@ -115,14 +132,22 @@ internal sealed class SqliteOutbox : IOutbox
                             grp.Value = entry.Group;
                             msg.Value = entry.Encoded;
                             created.Value = entry.CreatedMs;
+                            attempt.Value = entry.Attempt;
                             insert.ExecuteNonQuery();
                             count++;
                         }
                         completions.Add(operation.Done!);
                     }
+                    else if (operation.Attempt > 0)
+                    {
+                        updateSeq.Value = operation.Seq;
+                        updateAttempt.Value = operation.Attempt;
+                        update.ExecuteNonQuery();
+                        count++;
+                    }
                     else
                     {
-                        deleteSeq.Value = operation.RemoveSeq;
+                        deleteSeq.Value = operation.Seq;
                         delete.ExecuteNonQuery();
                         count++;
                     }
@@ -145,6 +170,6 @@ internal sealed class SqliteOutbox : IOutbox
         await _lock.DisposeAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Rows to add (and who waits for the commit), or one row to remove.</summary>
-    private readonly record struct Operation(IReadOnlyList<OutboxEntry>? Entries, long RemoveSeq, TaskCompletionSource? Done);
+    /// <summary>Rows to add (and who waits for the commit), one row's new attempt count, or one row to remove.</summary>
+    private readonly record struct Operation(IReadOnlyList<OutboxEntry>? Entries, long Seq, TaskCompletionSource? Done, int Attempt = 0);
 }
