@@ -39,6 +39,7 @@ public static class JetStreamBench
         {
             var publisher = new MessagePublisher(() => publisherBroker, codecs, "bench");
             await publisher.PublishAsync(run + ".warm", new Tick(0, 0, "")); // stream created outside the timing
+            var cpu = new CpuMeter(address);
             var start = Stopwatch.GetTimestamp();
             var next = -1;
             await Task.WhenAll(Enumerable.Range(0, InFlight).Select(_ => Task.Run(async () =>
@@ -48,9 +49,10 @@ public static class JetStreamBench
             })));
             await done.Task.WaitAsync(TimeSpan.FromMinutes(5));
             var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            var measured = cpu.Stop(new Result(count, count / seconds, 0, 0));
             var (p50, p99) = latencies.Percentiles();
             await DeleteStreamAsync(address, "MICROBENCH_" + run);
-            return new Result(count, count / seconds, p50, p99);
+            return measured with { P50Ms = p50, P99Ms = p99 };
         }
     }
 
@@ -81,6 +83,7 @@ public static class JetStreamBench
                 if (++handled == count) return;
             }
         });
+        var cpu = new CpuMeter(address);
         var start = Stopwatch.GetTimestamp();
         var next = -1;
         await Task.WhenAll(Enumerable.Range(0, InFlight).Select(_ => Task.Run(async () =>
@@ -108,10 +111,11 @@ public static class JetStreamBench
         })));
         await consume.WaitAsync(TimeSpan.FromMinutes(5));
         var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var measured = cpu.Stop(new Result(count, count / seconds, 0, 0));
         await stop.CancelAsync();
         var (p50, p99) = latencies.Percentiles();
         await publisherJs.DeleteStreamAsync(stream);
-        return new Result(count, count / seconds, p50, p99);
+        return measured with { P50Ms = p50, P99Ms = p99 };
     }
 
     private static async Task DeleteStreamAsync(string address, string stream)

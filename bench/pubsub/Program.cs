@@ -23,7 +23,7 @@ var only = Array.IndexOf(args, "--only") is var at and >= 0 && at + 1 < args.Len
 bool Runs(string part) => only is null || only == part;
 var rounds = quick ? 2 : 5;
 Console.WriteLine($"# pubsub benchmark: {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, medians of {rounds} rounds after a warm-up round");
-Console.WriteLine($"{"broker",-16} {"msgs",8} {"msgs/s",10} {"p50 ms",8} {"p99 ms",8}");
+Console.WriteLine($"{"broker",-16} {"msgs",8} {"msgs/s",10} {"p50 ms",8} {"p99 ms",8} {"client cpu",10} {"nats cpu",10}   (cpu: us per message; jetstream only)");
 
 Result? memory = null, memoryTyped = null, http = null;
 if (Runs("memory"))
@@ -48,12 +48,19 @@ if (Runs("jetstream"))
     await JetStreamBench.RunRawAsync(nats, jetstreamCount / 2);   // warm-up of every side
     await JetStreamBench.RunRawAsync(nats, jetstreamCount / 2, headers: true);
     await JetStreamBench.RunMicroAsync(nats, jetstreamCount / 2);
-    for (var i = 0; i < rounds; i++)
+    var sides = new (List<Result> Results, Func<Task<Result>> Run)[]
     {
-        raw.Add(await JetStreamBench.RunRawAsync(nats, jetstreamCount));
-        rawHeaders.Add(await JetStreamBench.RunRawAsync(nats, jetstreamCount, headers: true));
-        micro.Add(await JetStreamBench.RunMicroAsync(nats, jetstreamCount));
-    }
+        (raw, () => JetStreamBench.RunRawAsync(nats, jetstreamCount)),
+        (rawHeaders, () => JetStreamBench.RunRawAsync(nats, jetstreamCount, headers: true)),
+        (micro, () => JetStreamBench.RunMicroAsync(nats, jetstreamCount)),
+    };
+    // The order rotates each round, so no side always runs first or right after the same other side.
+    for (var i = 0; i < rounds; i++)
+        for (var j = 0; j < sides.Length; j++)
+        {
+            var (results, run) = sides[(i + j) % sides.Length];
+            results.Add(await run());
+        }
     rawMedian = Result.Median(raw);
     rawHeadersMedian = Result.Median(rawHeaders);
     microMedian = Result.Median(micro);
@@ -69,8 +76,12 @@ if (rawMedian is not null && rawHeadersMedian is not null && microMedian is not 
 {
     // Two baselines: raw NATS.Net publishing the bare body, and raw NATS.Net publishing the same bytes Micro does
     // (body plus the CloudEvents headers and dedup id). The floor line compares like with like: the same message.
-    Console.WriteLine($"pubsub jetstream micro/raw-bare-body: {microMedian.Rate / rawMedian.Rate:F2}");
-    Console.WriteLine($"pubsub jetstream micro/raw: {microMedian.Rate / rawHeadersMedian.Rate:F2}");
+    // CPU per message (this process: publisher and subscriber; and the NATS server) says where each side's cost is.
+    string Cpu(Result r) => string.Create(CultureInfo.InvariantCulture, $"client {r.ClientCpuUs:F1} us, nats-server {r.ServerCpuUs:F1} us");
+    Console.WriteLine($"pubsub jetstream cpu per message: raw {Cpu(rawMedian)}; raw+headers {Cpu(rawHeadersMedian)}; micro {Cpu(microMedian)}");
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pubsub jetstream micro/raw-bare-body: {microMedian.Rate / rawMedian.Rate:F2}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"pubsub jetstream micro/raw: {microMedian.Rate / rawHeadersMedian.Rate:F2} (raw NATS.Net publishing the same message: body, CloudEvents headers, Nats-Msg-Id)"));
 }
 
 static async Task<Result> Rounds(string name, int rounds, Func<Task<Result>> run)
@@ -84,17 +95,29 @@ static async Task<Result> Rounds(string name, int rounds, Func<Task<Result>> run
 }
 
 static void Print(string name, Result r) =>
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-16} {r.Count,8} {r.Rate,10:F0} {r.P50Ms,8:F2} {r.P99Ms,8:F2}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-16} {r.Count,8} {r.Rate,10:F0} {r.P50Ms,8:F2} {r.P99Ms,8:F2}")
+        + (r.ClientCpuUs is { } client ? string.Create(CultureInfo.InvariantCulture, $" {client,10:F1}") : "")
+        + (r.ServerCpuUs is { } server ? string.Create(CultureInfo.InvariantCulture, $" {server,10:F1}") : ""));
 
 namespace Micro.Bench.PubSub
 {
     /// <summary>One round: how many, how fast, latency percentiles (publish call to handler).</summary>
     public sealed record Result(int Count, double Rate, double P50Ms, double P99Ms)
     {
+        /// <summary>CPU microseconds per message of this process (publisher and subscriber), when measured.</summary>
+        public double? ClientCpuUs { get; init; }
+
+        /// <summary>CPU microseconds per message of the NATS server, when measured.</summary>
+        public double? ServerCpuUs { get; init; }
+
         public static Result Median(List<Result> results)
         {
             double Mid(Func<Result, double> f) => results.Select(f).Order().ElementAt(results.Count / 2);
-            return new Result(results[0].Count, Mid(r => r.Rate), Mid(r => r.P50Ms), Mid(r => r.P99Ms));
+            double? MidOrNull(Func<Result, double?> f) => results.All(r => f(r) is not null) ? Mid(r => f(r)!.Value) : null;
+            return new Result(results[0].Count, Mid(r => r.Rate), Mid(r => r.P50Ms), Mid(r => r.P99Ms))
+            {
+                ClientCpuUs = MidOrNull(r => r.ClientCpuUs), ServerCpuUs = MidOrNull(r => r.ServerCpuUs),
+            };
         }
     }
 

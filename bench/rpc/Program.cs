@@ -1,11 +1,13 @@
 // Unary calls through Micro (client -> server, both via the framework) against raw grpc-dotnet
 // (protoc-generated client and server), same payload, same process layout (server and client in this
 // process, loopback h2c), same concurrency, in one run; then the slow-node comparison of the selectors.
-//   bench/run.sh rpc [--seconds 3] [--payload 64] [--rounds 5] [--raw-deadline] [--selector p2c|random]
+//   bench/run.sh rpc [--seconds 2] [--payload 64] [--rounds 7] [--selector p2c|random]
+//   bench/run.sh rpc --cost [--types] [--pair NAME]: CPU and bytes allocated per call, each client against each server
+//     (--types: which types the extra bytes are, sampled by the runtime)
 // Warm-up runs both sides until their throughput is stable (tiered JIT settles; run.sh also sets
-// DOTNET_TC_CallCountingDelayMs=0), then rounds alternate the order of raw and Micro; each round gives a
+// DOTNET_TC_CallCountingDelayMs=0), then rounds rotate the order of the sides; each round gives a
 // micro/raw ratio and the median of those ratios is reported. Micro always sends a deadline (its default
-// timeout); --raw-deadline gives the raw client one too.
+// timeout, 10 s); raw does not, so a third side, raw+dl, is the raw client sending the same deadline.
 using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf;
@@ -25,9 +27,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-var seconds = BenchArgs.Int(args, "--seconds", 3);
+var seconds = BenchArgs.Int(args, "--seconds", 2);
 var payloadBytes = BenchArgs.Int(args, "--payload", 64);
-var rounds = BenchArgs.Int(args, "--rounds", 5);
+var rounds = BenchArgs.Int(args, "--rounds", 7);
 var selectorName = BenchArgs.String(args, "--selector", "p2c"); // the framework's default
 var payload = new Payload { Data = ByteString.CopyFrom(new byte[payloadBytes]) };
 ISelector NewSelector(string name) => name == "p2c" ? new PowerOfTwoChoicesSelector() : new RandomSelector();
@@ -46,7 +48,8 @@ var rawClient = new Bench.BenchClient(rawChannel);
 
 // --- Micro server + Micro client, discovery through the in-memory registry
 var registry = new MemoryRegistry();
-var microBuilder = MicroService.CreateBuilder([], "bench");
+// The service is named after the raw proto's package so that each client can also call the other side's server.
+var microBuilder = MicroService.CreateBuilder([], "benchraw");
 microBuilder.Logging.ClearProviders();
 microBuilder.Services.AddSingleton<IRegistry>(registry);
 microBuilder.Handle<Payload, Payload>("Bench.Echo", (request, context) => request);
@@ -54,10 +57,17 @@ await using var micro = microBuilder.Build();
 await micro.StartAsync();
 await using var microClient = new MicroClient(registry, NewSelector(selectorName));
 
-Func<Task> rawCall = args.Contains("--raw-deadline") ? () => rawClient.EchoAsync(payload, deadline: DateTime.UtcNow.AddSeconds(10)).ResponseAsync : () => rawClient.EchoAsync(payload).ResponseAsync;
-Func<Task> microCall = () => microClient.CallAsync<Payload, Payload>("bench", "Bench.Echo", payload);
+Func<Task> rawCall = () => rawClient.EchoAsync(payload).ResponseAsync;
+Func<Task> rawDeadlineCall = () => rawClient.EchoAsync(payload, deadline: DateTime.UtcNow.AddSeconds(10)).ResponseAsync;
+Func<Task> microCall = () => microClient.CallAsync<Payload, Payload>("benchraw", "Bench.Echo", payload);
 
-Console.WriteLine($"# rpc benchmark: {Environment.ProcessorCount} cores, {payloadBytes}-byte payload, {seconds}s per measurement, {rounds} rounds (median of per-round micro/raw), selector {selectorName}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+if (args.Contains("--cost"))
+{
+    await CostAsync();
+    return;
+}
+
+Console.WriteLine($"# rpc benchmark: {Environment.ProcessorCount} cores, {payloadBytes}-byte payload, {seconds}s per measurement, {rounds} rounds (median of per-round micro/raw), selector {selectorName}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}");
 
 // Warm-up: both sides at 64 in flight, 2 s windows, until two windows in a row agree within 3 % (at most 60 s).
 var warmup = Stopwatch.StartNew();
@@ -71,46 +81,50 @@ for (var window = 0; warmup.Elapsed < TimeSpan.FromSeconds(60); window++)
     if (stable && warmup.Elapsed > TimeSpan.FromSeconds(10)) break;
 }
 Console.WriteLine($"# warm-up: {warmup.Elapsed.TotalSeconds:F0} s until stable (last window raw {lastRaw:F0}, micro {lastMicro:F0} req/s)");
-Console.WriteLine($"{"impl",-6} {"in flight",9} {"req/s",10} {"p50 us",8} {"p99 us",8}");
+Console.WriteLine($"{"impl",-6} {"in flight",9} {"req/s",10} {"p50 us",8} {"p99 us",8} {"cpu us",7} {"bytes",6}   (cpu and bytes: per call, both ends)");
 
-var ratios = new Dictionary<int, double>();
+var sides = new[] { ("raw", rawCall), ("raw+dl", rawDeadlineCall), ("micro", microCall) };
+var ratios = new Dictionary<(string, int), double>();
 var medians = new Dictionary<(string, int), Result>();
 foreach (var concurrency in new[] { 1, 64 })
 {
-    var perRound = new List<double>();
-    var runs = new Dictionary<string, List<Result>> { ["raw"] = [], ["micro"] = [] };
+    var perRound = new Dictionary<string, List<double>> { ["raw"] = [], ["raw+dl"] = [] };
+    var runs = sides.ToDictionary(s => s.Item1, _ => new List<Result>());
     for (var round = 0; round < rounds; round++)
     {
-        // Alternate the order so neither side always runs on a warmer machine.
-        var order = round % 2 == 0 ? new[] { ("raw", rawCall), ("micro", microCall) } : new[] { ("micro", microCall), ("raw", rawCall) };
+        // Rotate the order so no side always runs first, or always right after the same other side.
         var results = new Dictionary<string, Result>();
-        foreach (var (name, call) in order)
+        for (var i = 0; i < sides.Length; i++)
         {
+            var (name, call) = sides[(i + round) % sides.Length];
             var result = await LoadLoop.MeasureAsync(call, concurrency, TimeSpan.FromSeconds(seconds));
-            Console.WriteLine($"{name,-6} {concurrency,9} {result.Throughput,10:F0} {result.P50Us,8:F0} {result.P99Us,8:F0}");
+            Console.WriteLine($"{name,-6} {concurrency,9} {result.Throughput,10:F0} {result.P50Us,8:F0} {result.P99Us,8:F0} {result.CpuUs,7:F1} {result.Bytes,6:F0}");
             results[name] = result;
             runs[name].Add(result);
         }
-        perRound.Add(results["micro"].Throughput / results["raw"].Throughput);
+        foreach (var baseline in perRound.Keys) perRound[baseline].Add(results["micro"].Throughput / results[baseline].Throughput);
     }
-    ratios[concurrency] = Median(perRound);
-    foreach (var name in new[] { "raw", "micro" })
-        medians[(name, concurrency)] = runs[name].OrderBy(x => x.Throughput).ElementAt(runs[name].Count / 2);
+    foreach (var (baseline, values) in perRound) ratios[(baseline, concurrency)] = Median(values);
+    foreach (var (name, _) in sides)
+        medians[(name, concurrency)] = new Result(Median(runs[name].Select(r => r.Throughput).ToList()), Median(runs[name].Select(r => r.P50Us).ToList()),
+            Median(runs[name].Select(r => r.P99Us).ToList()), Median(runs[name].Select(r => r.CpuUs).ToList()), Median(runs[name].Select(r => r.Bytes).ToList()));
 }
 foreach (var concurrency in new[] { 1, 64 })
 {
-    var r = medians[("raw", concurrency)];
-    var m = medians[("micro", concurrency)];
-    Console.WriteLine($"median at {concurrency,2} in flight: raw {r.Throughput:F0} req/s (p50 {r.P50Us:F0} us, p99 {r.P99Us:F0} us), micro {m.Throughput:F0} req/s (p50 {m.P50Us:F0} us, p99 {m.P99Us:F0} us)");
+    Console.WriteLine($"median at {concurrency,2} in flight: " + string.Join(", ", sides.Select(s => medians[(s.Item1, concurrency)] is var m
+        ? $"{s.Item1} {m.Throughput:F0} req/s (p50 {m.P50Us:F0} us, p99 {m.P99Us:F0} us, {m.CpuUs:F1} cpu us, {m.Bytes:F0} B per call)" : "")));
 }
 await micro.StopAsync();
 await raw.StopAsync();
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"micro/raw throughput at 1 in flight: {ratios[1]:F2}"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"micro/raw throughput at 1 in flight: {ratios[("raw", 1)]:F2}"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"micro/raw cpu per call at 64 in flight: {medians[("micro", 64)].CpuUs / medians[("raw", 64)].CpuUs:F2} (against raw with the same deadline: {medians[("micro", 64)].CpuUs / medians[("raw+dl", 64)].CpuUs:F2})"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"micro/raw-with-the-same-deadline throughput at 64 in flight: {ratios[("raw+dl", 64)]:F2}"));
 
 // --- slow node: 3 nodes, one 10x slower (2 ms vs 20 ms handlers), 8 callers; which share of calls goes to it
 var slow = await SlowNodeAsync();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"slow node share: random {slow["random"].Share:F2}, p2c {slow["p2c"].Share:F2}"));
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"micro/raw throughput at 64 in flight: {ratios[64]:F2}"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"micro/raw throughput at 64 in flight: {ratios[("raw", 64)]:F2}"));
 
 async Task<Dictionary<string, SlowResult>> SlowNodeAsync()
 {
@@ -160,6 +174,68 @@ async Task<Dictionary<string, SlowResult>> SlowNodeAsync()
     return results;
 }
 
+// --- what a call costs, per end: each client against each server, CPU and allocations per call (both ends, this process)
+async Task CostAsync()
+{
+    // Raw grpc-dotnet client against the Micro server, and the Micro client against the raw server (through a registry of its own).
+    using var toMicroChannel = GrpcChannel.ForAddress("http://" + micro.Address, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } });
+    var rawToMicro = new Bench.BenchClient(toMicroChannel);
+    var rawOnly = new MemoryRegistry();
+    await rawOnly.RegisterAsync(new ServiceInfo
+    {
+        Name = "benchraw", Nodes = [new NodeInfo { Id = "raw", Address = new Uri(rawAddress).Authority }], Endpoints = [new EndpointInfo { Name = "Bench.Echo" }],
+    }, new RegisterOptions { Ttl = TimeSpan.FromHours(1) });
+    await using var microToRaw = new MicroClient(rawOnly, NewSelector(selectorName));
+    // The same with one client middleware that only passes the call on: what composing the pipeline costs per call.
+    await using var microPassThroughToRaw = new MicroClient(rawOnly, NewSelector(selectorName), middleware: [new PassThrough()]);
+    var pairs = new (string Name, Func<Task> Call)[]
+    {
+        ("raw -> raw", rawCall),
+        ("raw+deadline -> raw", rawDeadlineCall),
+        ("micro -> raw", () => microToRaw.CallAsync<Payload, Payload>("benchraw", "Bench.Echo", payload)),
+        ("micro+middleware -> raw", () => microPassThroughToRaw.CallAsync<Payload, Payload>("benchraw", "Bench.Echo", payload)),
+        ("raw -> micro", () => rawToMicro.EchoAsync(payload).ResponseAsync),
+        ("micro -> micro", microCall),
+    };
+    // --pair "micro -> raw": only that pair (e.g. to run it under dotnet-trace).
+    if (BenchArgs.String(args, "--pair", "") is { Length: > 0 } only) pairs = pairs.Where(p => p.Name == only).ToArray();
+    Console.WriteLine($"# call cost: {seconds} s per measurement, median of {rounds} rounds in rotating order, both ends in this process, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}");
+    foreach (var concurrency in new[] { 1, 64 })
+    {
+        foreach (var (_, call) in pairs) await LoadLoop.MeasureAsync(call, concurrency, TimeSpan.FromSeconds(5)); // warm-up (tiered JIT)
+        var costs = pairs.ToDictionary(p => p.Name, _ => new List<Result>());
+        for (var round = 0; round < rounds; round++)
+            for (var i = 0; i < pairs.Length; i++)
+            {
+                var (name, call) = pairs[(i + round) % pairs.Length];
+                costs[name].Add(await LoadLoop.MeasureAsync(call, concurrency, TimeSpan.FromSeconds(seconds)));
+            }
+        Console.WriteLine($"{"client -> server",-24} {"in flight",9} {"bytes/call",10} {"cpu us/call",11} {"req/s",8}");
+        foreach (var (name, _) in pairs)
+        {
+            double Mid(Func<Result, double> f) => Median(costs[name].Select(f).ToList());
+            Console.WriteLine($"{name,-24} {concurrency,9} {Mid(c => c.Bytes),10:F0} {Mid(c => c.CpuUs),11:F1} {Mid(c => c.Throughput),8:F0}");
+        }
+    }
+    if (!args.Contains("--types")) return;
+    // Which types each side allocates (sampled by the runtime), per call, against raw -> raw: where the extra bytes come from.
+    using var sampler = new AllocationSampler();
+    Dictionary<string, double>? baseline = null;
+    foreach (var (name, call) in pairs)
+    {
+        var types = await sampler.SampleAsync(async () => (await LoadLoop.MeasureAsync(call, 64, TimeSpan.FromSeconds(4 * seconds))).Bytes);
+        var first = baseline is null;
+        baseline ??= types;
+        var shown = first ? types.Select(t => (t.Key, Bytes: t.Value))
+            : types.Select(t => (t.Key, Bytes: t.Value - baseline.GetValueOrDefault(t.Key)))
+                .Concat(baseline.Where(b => !types.ContainsKey(b.Key)).Select(b => (b.Key, Bytes: -b.Value)));
+        Console.WriteLine($"# {name}, bytes per call by type{(first ? "" : " beyond raw -> raw")}: "
+            + string.Join(", ", shown.Where(t => Math.Abs(t.Bytes) >= 24).OrderByDescending(t => t.Bytes).Take(30).Select(t => $"{t.Key} {t.Bytes:F0}")));
+    }
+}
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
 static double Median(List<double> values)
 {
     var sorted = values.Order().ToList();
@@ -171,4 +247,10 @@ internal sealed record SlowResult(double Share, Result Result);
 internal sealed class RawBench : Bench.BenchBase
 {
     public override Task<Payload> Echo(Payload request, ServerCallContext context) => Task.FromResult(request);
+}
+
+/// <summary>A client middleware that does nothing but call the next one.</summary>
+internal sealed class PassThrough : Micro.Middleware.IClientMiddleware
+{
+    public Task<object?> InvokeAsync(Micro.Middleware.ClientCall call, Micro.Middleware.ClientCallHandler next) => next(call);
 }

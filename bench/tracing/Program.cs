@@ -69,13 +69,13 @@ for (var round = 0; round < rounds; round++)
         Result result;
         using (start()) result = await LoadLoop.MeasureAsync(call, InFlight, TimeSpan.FromSeconds(seconds));
         results[name].Add(result);
-        Console.WriteLine($"{name,-15} {result.Throughput,10:F0} {result.P50Us,8:F0} {result.P99Us,8:F0} {result.CpuUsPerCall,12:F1} {result.BytesPerCall,8:F0}");
+        Console.WriteLine($"{name,-15} {result.Throughput,10:F0} {result.P50Us,8:F0} {result.P99Us,8:F0} {result.CpuUs,12:F1} {result.Bytes,8:F0}");
     }
 }
 if (sides.Count < 2) return;
 double Median(string name) { var t = results[name].Select(r => r.Throughput).Order().ToList(); return t[t.Count / 2]; }
-double MedianCpu(string name) { var t = results[name].Select(r => r.CpuUsPerCall).Order().ToList(); return t[t.Count / 2]; }
-double MedianBytes(string name) { var t = results[name].Select(r => r.BytesPerCall).Order().ToList(); return t[t.Count / 2]; }
+double MedianCpu(string name) { var t = results[name].Select(r => r.CpuUs).Order().ToList(); return t[t.Count / 2]; }
+double MedianBytes(string name) { var t = results[name].Select(r => r.Bytes).Order().ToList(); return t[t.Count / 2]; }
 foreach (var (name, _) in sides) Console.WriteLine($"median {name,-15} {Median(name),10:F0} req/s, {MedianCpu(name),6:F1} us of CPU per call, {MedianBytes(name),6:F0} bytes allocated per call");
 // On a machine shared with other work, throughput follows the CPU share this process gets; CPU per call does not.
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plain/traced CPU per call: {MedianCpu("plain") / MedianCpu("traced"):F2}"));

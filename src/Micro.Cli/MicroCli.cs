@@ -11,7 +11,7 @@ public static class MicroCli
     /// <summary>The root command with every sub-command.</summary>
     public static RootCommand Create()
     {
-        var root = new RootCommand("micro: list, describe, watch and call Micro services; store and config; a live dashboard; an MCP server for AI agents.\n" + ExitCodes.Table)
+        var root = new RootCommand("micro: list, describe, watch and call Micro services; publish and subscribe; store and config; a live dashboard; an MCP server for AI agents.\n" + ExitCodes.Table)
         {
             CliOptions.Output, CliOptions.Verbose, CliOptions.Registry, CliOptions.RegistryAddress,
             ServicesCommand.Create(),
@@ -19,6 +19,8 @@ public static class MicroCli
             WatchCommand.Create(),
             CallCommand.Create(),
             StreamCommand.Create(),
+            PublishCommand.Create(),
+            SubscribeCommand.Create(),
             HealthCommand.Create(),
             StoreCommand.Create(),
             ConfigCommand.Create(),

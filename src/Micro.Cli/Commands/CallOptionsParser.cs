@@ -30,20 +30,32 @@ public sealed class CallOptionsParser
     public CallOptions Read(ParseResult parse)
     {
         ArgumentNullException.ThrowIfNull(parse);
+        var metadata = ParseMetadata(parse.GetValue(Metadata));
+        var timeout = ParseDuration("--timeout", parse.GetValue(Timeout));
+        return new CallOptions { Address = parse.GetValue(Address), Metadata = metadata, Timeout = timeout };
+    }
+
+    /// <summary>key=value pairs (<c>--metadata</c>) as a dictionary, or null when there are none.</summary>
+    /// <exception cref="CliException">Exit code 2 for an entry without '='.</exception>
+    public static Dictionary<string, string>? ParseMetadata(IEnumerable<string>? pairs)
+    {
         Dictionary<string, string>? metadata = null;
-        foreach (var pair in parse.GetValue(Metadata) ?? [])
+        foreach (var pair in pairs ?? [])
         {
             var eq = pair.IndexOf('=', StringComparison.Ordinal);
             if (eq <= 0) throw CliException.Usage("cli.metadata.malformed", $"--metadata '{pair}' must be key=value");
             (metadata ??= new(StringComparer.OrdinalIgnoreCase))[pair[..eq].Trim()] = pair[(eq + 1)..];
         }
-        TimeSpan? timeout = null;
-        if (parse.GetValue(Timeout) is { } text)
-        {
-            if (!MicroDuration.TryParse(text, out var value) || value <= TimeSpan.Zero)
-                throw CliException.Usage("cli.timeout.malformed", $"--timeout '{text}' is not a positive duration (use 250ms, 5s, 1m or 00:00:05)");
-            timeout = value;
-        }
-        return new CallOptions { Address = parse.GetValue(Address), Metadata = metadata, Timeout = timeout };
+        return metadata;
+    }
+
+    /// <summary>A positive duration option (250ms, 5s, 1m, 00:00:05), or null when not given.</summary>
+    /// <exception cref="CliException">Exit code 2 for anything else.</exception>
+    public static TimeSpan? ParseDuration(string option, string? text)
+    {
+        if (text is null) return null;
+        if (!MicroDuration.TryParse(text, out var value) || value <= TimeSpan.Zero)
+            throw CliException.Usage("cli.timeout.malformed", $"{option} '{text}' is not a positive duration (use 250ms, 5s, 1m or 00:00:05)");
+        return value;
     }
 }

@@ -19,3 +19,9 @@ public sealed record DashboardSessionView(bool Auth, string? Account);
 
 /// <summary>A sign-in: an account's id and secret (from <c>micro auth accounts create</c>).</summary>
 public sealed record DashboardLoginRequest(string Id, string Secret);
+
+/// <summary>A message the page publishes: a topic and any JSON value.</summary>
+public sealed record DashboardPublishRequest(string Topic, JsonElement Message, IReadOnlyDictionary<string, string>? Metadata);
+
+/// <summary>The outcome of a publish: the message id, or the error.</summary>
+public sealed record DashboardPublishResult(bool Ok, string? Id, ErrorDetail? Error);

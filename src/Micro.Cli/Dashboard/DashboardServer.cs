@@ -4,6 +4,7 @@ using System.Text.Json;
 using Micro.Cli.Calls;
 using Micro.Cli.Discovery;
 using Micro.Cli.Hosting;
+using Micro.Cli.Messaging;
 using Micro.Cli.Output;
 using Micro.Client;
 using Micro.Errors;
@@ -19,7 +20,8 @@ namespace Micro.Cli.Dashboard;
 /// <summary>
 /// The dashboard: a page (embedded, no build step) plus a small JSON API on one HTTP listener. <c>GET /api/events</c> is a
 /// server-sent event stream of registry snapshots; <c>POST /api/call</c> calls an endpoint through the normal Micro client;
-/// <c>GET /api/health?service=</c> checks each node. Requests whose Host is not the listen address are refused (DNS
+/// <c>GET /api/health?service=</c> checks each node; <c>POST /api/publish</c> publishes a JSON message; <c>GET /api/tail?topic=</c>
+/// is a server-sent event stream of a topic's messages (a broadcast subscription: it takes nothing from the services' groups). Requests whose Host is not the listen address are refused (DNS
 /// rebinding), and calls need a JSON body from the same origin (a cross-site form cannot send one).
 /// </summary>
 public sealed class DashboardServer : IAsyncDisposable
@@ -31,6 +33,7 @@ public sealed class DashboardServer : IAsyncDisposable
     private readonly IPEndPoint _endpoint;
     private readonly RegistryView _view;
     private readonly DashboardSessions? _sessions;
+    private readonly DashboardTails _tails;
     private WebApplication? _app;
 
     /// <summary>A dashboard over <paramref name="services"/> listening on <paramref name="endpoint"/> (port 0: any free port).</summary>
@@ -41,6 +44,7 @@ public sealed class DashboardServer : IAsyncDisposable
         _services = services;
         _endpoint = endpoint;
         _view = new RegistryView(services.Registry, services.Logging.CreateLogger("Micro.Cli.Dashboard"));
+        _tails = new DashboardTails(() => services.Broker, endpoint.Address, services.Logging);
         // With auth on, the page needs a sign-in and every call carries the signed-in account's token.
         if (services.Provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Auth.AuthOptions>>().Value.Enabled) _sessions = new DashboardSessions(services.Provider.GetRequiredService<Auth.IAuth>());
     }
@@ -55,9 +59,7 @@ public sealed class DashboardServer : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await _view.StartAsync(cancellationToken).ConfigureAwait(false);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(_services.Logging);
+        var builder = LocalWebHost.CreateBuilder(_services.Logging);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(_endpoint, l => l.Protocols = HttpProtocols.Http1); // browsers speak HTTP/2 only over TLS
@@ -67,11 +69,7 @@ public sealed class DashboardServer : IAsyncDisposable
         app.Run(ServeAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _app = app;
-        // Port 0 means "any": the server knows which one it got.
-        var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
-            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses;
-        var bound = addresses?.Select(a => new Uri(a)).FirstOrDefault();
-        Url = new Uri($"http://{new IPEndPoint(_endpoint.Address, bound?.Port ?? _endpoint.Port)}/");
+        Url = new Uri($"http://{new IPEndPoint(_endpoint.Address, LocalWebHost.BoundPort(app, _endpoint.Port))}/");
     }
 
     private Task ServeAsync(HttpContext http)
@@ -101,6 +99,8 @@ public sealed class DashboardServer : IAsyncDisposable
             ("GET", "/api/events") => EventsAsync(http),
             ("GET", "/api/health") => HealthAsync(http),
             ("POST", "/api/call") => CallAsync(http, session),
+            ("POST", "/api/publish") => PublishAsync(http),
+            ("GET", "/api/tail") => TailAsync(http),
             _ => NotFoundAsync(http),
         };
     }
@@ -109,7 +109,7 @@ public sealed class DashboardServer : IAsyncDisposable
     {
         var host = request.Host;
         if (!host.HasValue || host.Port is not { } port || Url is null || port != Url.Port) return false;
-        return host.Host == Url.Host || host.Host == "localhost" || (IPAddress.TryParse(host.Host.Trim('[', ']'), out var ip) && ip.Equals(_endpoint.Address));
+        return LocalWebHost.IsOwnHost(host.Host, Url, _endpoint.Address);
     }
 
     private DashboardSnapshot SnapshotNow()
@@ -248,6 +248,90 @@ public sealed class DashboardServer : IAsyncDisposable
         await WriteJsonAsync(http, result, CliJsonContext.Default.DashboardCallResult).ConfigureAwait(false);
     }
 
+    private async Task PublishAsync(HttpContext http)
+    {
+        if (!SameOriginJson(http.Request))
+        {
+            http.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return;
+        }
+        DashboardPublishRequest? publish;
+        try { publish = await JsonSerializer.DeserializeAsync(http.Request.Body, CliJsonContext.Default.DashboardPublishRequest, http.RequestAborted).ConfigureAwait(false); }
+        catch (Exception e) when (e is JsonException or Microsoft.AspNetCore.Http.BadHttpRequestException) { publish = null; }
+        if (publish is null || string.IsNullOrEmpty(publish.Topic))
+        {
+            http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+        DashboardPublishResult result;
+        try
+        {
+            var body = new RawPayload(JsonSerializer.SerializeToUtf8Bytes(publish.Message, CliJsonContext.Default.JsonElement));
+            var metadata = publish.Metadata is null ? null : new Dictionary<string, string>(publish.Metadata);
+            metadata?.Remove("authorization");
+            var id = await Publisher.PublishAsync(publish.Topic, body, metadata, null, http.RequestAborted).ConfigureAwait(false);
+            result = new DashboardPublishResult(true, id, null);
+        }
+        catch (CliException e)
+        {
+            result = new DashboardPublishResult(false, null, new ErrorDetail(e.Id, 400, e.Message, e.ExitCode));
+        }
+        catch (MicroException e)
+        {
+            result = new DashboardPublishResult(false, null, new ErrorDetail(e.Id, e.Code, e.Detail, ExitCodes.For(e)));
+        }
+        await WriteJsonAsync(http, result, CliJsonContext.Default.DashboardPublishResult).ConfigureAwait(false);
+    }
+
+    private JsonPublisher Publisher => JsonPublisher.For(_services);
+
+    private async Task TailAsync(HttpContext http)
+    {
+        var topic = http.Request.Query["topic"].ToString();
+        var stop = http.RequestAborted;
+        System.Threading.Channels.ChannelReader<MessageView> messages;
+        try
+        {
+            messages = await _tails.WatchAsync(topic, stop).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is CliException or MicroException)
+        {
+            var (id, detail) = e is CliException c ? (c.Id, c.Message) : (((MicroException)e).Id, ((MicroException)e).Detail);
+            http.Response.StatusCode = e is CliException { ExitCode: ExitCodes.Usage } ? StatusCodes.Status400BadRequest : StatusCodes.Status503ServiceUnavailable;
+            await WriteJsonAsync(http, new ErrorView(new ErrorDetail(id, http.Response.StatusCode, detail, ExitCodes.Failure)), CliJsonContext.Default.ErrorView).ConfigureAwait(false);
+            return;
+        }
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        try
+        {
+            // Subscribed: the page may publish now and see it come back.
+            await http.Response.WriteAsync($"event: ready\ndata: {JsonSerializer.Serialize(topic, CliJsonContext.Default.String)}\n\n", stop).ConfigureAwait(false);
+            await http.Response.Body.FlushAsync(stop).ConfigureAwait(false);
+            while (true)
+            {
+                using var keepAlive = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                keepAlive.CancelAfter(TimeSpan.FromSeconds(15));
+                bool more;
+                try { more = await messages.WaitToReadAsync(keepAlive.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+                {
+                    await http.Response.WriteAsync(": keep-alive\n\n", stop).ConfigureAwait(false);
+                    await http.Response.Body.FlushAsync(stop).ConfigureAwait(false);
+                    continue;
+                }
+                if (!more) return;
+                while (messages.TryRead(out var message))
+                    await http.Response.WriteAsync($"event: message\ndata: {JsonSerializer.Serialize(message, CliJsonContext.Default.MessageView)}\n\n", stop).ConfigureAwait(false);
+                await http.Response.Body.FlushAsync(stop).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The page went away; the tail ends with it.
+        }
+    }
+
     /// <summary>A JSON POST from this page: browsers send Origin on cross-site POSTs and need a preflight (never answered) for JSON.</summary>
     private bool SameOriginJson(HttpRequest request)
     {
@@ -256,8 +340,7 @@ public sealed class DashboardServer : IAsyncDisposable
         return origin.Length == 0 || (Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Port == Url!.Port && HostAllowedName(uri.Host));
     }
 
-    private bool HostAllowedName(string host) =>
-        host == Url!.Host || host == "localhost" || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && ip.Equals(_endpoint.Address));
+    private bool HostAllowedName(string host) => LocalWebHost.IsOwnHost(host, Url!, _endpoint.Address);
 
     private static JsonElement Parse(RawPayload reply)
     {
@@ -297,6 +380,7 @@ public sealed class DashboardServer : IAsyncDisposable
             await _app.StopAsync(grace.Token).ConfigureAwait(false);
             await _app.DisposeAsync().ConfigureAwait(false);
         }
+        await _tails.DisposeAsync().ConfigureAwait(false);
         await _view.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -1,8 +1,10 @@
+using Micro.Broker;
 using Micro.Cli.Calls;
 using Micro.Client;
 using Micro.Codec;
 using Micro.Config;
 using Micro.Etcd;
+using Micro.Nats;
 using Micro.Postgres;
 using Micro.Redis;
 using Micro.Sqlite;
@@ -43,6 +45,9 @@ public sealed class CliServices : IAsyncDisposable
     /// <summary>The normal Micro client (discovery, selection, retries, deadlines, middleware).</summary>
     public IMicroClient Client => Provider.GetRequiredService<IMicroClient>();
 
+    /// <summary>The broker chosen by MICRO_BROKER (http by default; nats, nats-core, memory).</summary>
+    public IBroker Broker => Provider.GetRequiredService<IBroker>();
+
     /// <summary>The store chosen by MICRO_STORE (memory by default).</summary>
     public IStore Store => Provider.GetRequiredService<IStore>();
 
@@ -67,6 +72,14 @@ public sealed class CliServices : IAsyncDisposable
         services.AddRedisPlugins();
         services.AddPostgresPlugins();
         services.AddSqlitePlugins(); // MICRO_STORE=file
+        services.AddNatsPlugins(); // MICRO_BROKER=nats, nats-core
+        // The HTTP broker's outbox lives in memory unless configured: the tool waits for delivery before it reports
+        // success (micro publish), so a message is never left in a file in whatever folder the tool ran from.
+        services.AddPublishMiddleware(new Messaging.JsonTypeHeader());
+        services.AddMicroOptions<BrokerOptions>("Broker", o =>
+        {
+            if (new MicroSettings(configuration, "Broker").String(nameof(BrokerOptions.Outbox)) is null) o.Outbox = "memory";
+        });
         services.AddMicro();
         return services.BuildServiceProvider();
     }

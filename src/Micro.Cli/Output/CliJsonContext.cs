@@ -28,6 +28,10 @@ namespace Micro.Cli.Output;
 [JsonSerializable(typeof(Dashboard.DashboardSnapshot))]
 [JsonSerializable(typeof(Dashboard.DashboardSessionView))]
 [JsonSerializable(typeof(Dashboard.DashboardLoginRequest))]
+[JsonSerializable(typeof(Dashboard.DashboardPublishRequest))]
+[JsonSerializable(typeof(Dashboard.DashboardPublishResult))]
+[JsonSerializable(typeof(MessageView))]
+[JsonSerializable(typeof(PublishResult))]
 
 
 internal sealed partial class CliJsonContext : JsonSerializerContext;
@@ -62,3 +66,12 @@ public sealed record AuthRuleView(string Id, string Access, string Scope, string
 
 /// <summary>Tokens from <c>micro auth token</c>.</summary>
 public sealed record AuthTokenView(string AccessToken, string RefreshToken, DateTimeOffset Expiry, DateTimeOffset RefreshExpiry);
+
+/// <summary>A message as <c>micro subscribe</c> prints it: the body as JSON when it is JSON, else as text, else base64.</summary>
+/// <param name="Group">The group it was delivered for (a tail's own group unless <c>--group</c> was given).</param>
+/// <param name="Attempt">1 on the first delivery.</param>
+public sealed record MessageView(string Topic, string? Id, string Group, int Attempt, IReadOnlyDictionary<string, string> Headers,
+    JsonElement? Body, string? Text, string? BodyBase64);
+
+/// <summary>What <c>micro publish --output json</c> prints.</summary>
+public sealed record PublishResult(string Id, string Topic, string Broker);

@@ -8,7 +8,7 @@ internal static class NatsHeaderMapping
 {
     public static NatsHeaders ToNats(BrokerMessage message)
     {
-        var headers = new NatsHeaders();
+        var headers = new NatsHeaders(message.Headers.Count); // sized once: the CloudEvents set alone would grow it twice
         foreach (var (key, value) in message.Headers) headers[key] = value;
         return headers;
     }

@@ -27,6 +27,7 @@ public sealed class NatsJetStreamBroker : IBroker
     private readonly BrokerOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Lazy<Task>> _streams = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task>>.AlternateLookup<ReadOnlySpan<char>> _streamsByRoot;
     private readonly string _id = Guid.NewGuid().ToString("N")[..12];
     private readonly NatsConnectOnce _connect;
 
@@ -38,6 +39,7 @@ public sealed class NatsJetStreamBroker : IBroker
         _connection = NatsConnectionFactory.Create(options, "nats");
         _connect = new NatsConnectOnce(_connection, needJetStream: true);
         _js = new NatsJSContext(_connection);
+        _streamsByRoot = _streams.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <inheritdoc/>
@@ -92,6 +94,9 @@ public sealed class NatsJetStreamBroker : IBroker
     private Task EnsureStreamAsync(string topic)
     {
         var dot = topic.IndexOf('.');
+        // Every publish asks: a known stream is found by the span of its root, without cutting a string or making a delegate.
+        if (_streamsByRoot.TryGetValue(dot < 0 ? topic : topic.AsSpan(0, dot), out var known) && known.IsValueCreated
+            && known.Value is { IsCompletedSuccessfully: true } created) return created;
         var root = dot < 0 ? topic : topic[..dot];
         var lazy = _streams.GetOrAdd(root, r => new Lazy<Task>(() => CreateStreamAsync(r)));
         var task = lazy.Value;

@@ -23,6 +23,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     private readonly CodecRegistry _codecs;
     private readonly ClientOptions _options;
     private readonly IClientMiddleware[] _middleware;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(Type, Type), ClientCallHandler> _unaryPipelines = new();
     private readonly TimeProvider _time;
     private readonly RegistryCache _cache;
     private readonly ChannelPool _channels;
@@ -88,11 +89,22 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(endpoint);
         options ??= CallOptions.Default;
         if (_middleware.Length == 0) return InvokeAsync<TRequest, TResponse>(service, endpoint, request, options, cancellationToken);
-        return ThroughMiddlewareAsync<TResponse>(new ClientCall(service, endpoint, request, options, cancellationToken),
-            async c => await InvokeAsync<TRequest, TResponse>(c.Service, c.Endpoint, (TRequest)c.Request!, c.Options, c.CancellationToken).ConfigureAwait(false));
+        return ThroughMiddlewareAsync<TResponse>(new ClientCall(service, endpoint, request, options, cancellationToken), UnaryPipeline<TRequest, TResponse>());
     }
 
-    private async Task<T> ThroughMiddlewareAsync<T>(ClientCall call, ClientCallHandler terminal)
+    /// <summary>
+    /// The middleware wrapped around unary calls of one request/response type pair: composed once per pair, not on every
+    /// call (each layer would otherwise cost a closure and a delegate per call).
+    /// </summary>
+    private ClientCallHandler UnaryPipeline<TRequest, TResponse>() where TRequest : class where TResponse : class
+    {
+        var key = (typeof(TRequest), typeof(TResponse));
+        if (_unaryPipelines.TryGetValue(key, out var pipeline)) return pipeline;
+        return _unaryPipelines.GetOrAdd(key, Compose(
+            async c => await InvokeAsync<TRequest, TResponse>(c.Service, c.Endpoint, (TRequest)c.Request!, c.Options, c.CancellationToken).ConfigureAwait(false)));
+    }
+
+    private ClientCallHandler Compose(ClientCallHandler terminal)
     {
         var next = terminal;
         for (var i = _middleware.Length - 1; i >= 0; i--)
@@ -101,9 +113,15 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
             var inner = next;
             next = c => middleware.InvokeAsync(c, inner);
         }
+        return next;
+    }
+
+    /// <summary>Runs <paramref name="pipeline"/> (the middleware already composed around the call).</summary>
+    private static async Task<T> ThroughMiddlewareAsync<T>(ClientCall call, ClientCallHandler pipeline)
+    {
         try
         {
-            return (T)(await next(call).ConfigureAwait(false))!;
+            return (T)(await pipeline(call).ConfigureAwait(false))!;
         }
         catch (MicroException e)
         {
@@ -315,7 +333,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(service);
         ArgumentException.ThrowIfNullOrEmpty(endpoint);
-        return ThroughMiddlewareAsync<object>(new ClientCall(service, endpoint, request, options ?? CallOptions.Default, cancellationToken, kind), open);
+        return ThroughMiddlewareAsync<object>(new ClientCall(service, endpoint, request, options ?? CallOptions.Default, cancellationToken, kind), Compose(open));
     }
 
     /// <summary>Streams go to one node, chosen once (no retry); they get a deadline only when the call asks for one or inherits one.</summary>
@@ -415,11 +433,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         IReadOnlyList<NodeInfo> candidates = cached.Nodes;
         if (options.NodeFilter is not null || tried is not null || Health.AnyFailed)
         {
-            // Retries go to a different address: two registrations of one process (a restart under a new id) are one node.
-            var eligible = cached.Nodes.Where(n => (options.NodeFilter is null || options.NodeFilter(n)) && (tried is null || !tried.Contains(n.Address))).ToList();
-            var healthy = eligible.Where(n => !Health.IsFailed(n.Address)).ToList();
-            // When every node is in quarantine, trying one beats failing outright.
-            candidates = healthy.Count > 0 ? healthy : eligible;
+            candidates = Candidates(cached.Nodes, options.NodeFilter, tried);
             if (candidates.Count == 0)
             {
                 if (tried is not null) _cache.Invalidate(service);
@@ -431,6 +445,19 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
             }
         }
         return (_selector.Select(service, candidates), idempotent);
+    }
+
+    /// <summary>
+    /// The nodes a call may go to. A method of its own: the lambdas' captures would otherwise be allocated on every call
+    /// of <see cref="PickNodeAsync"/>, filtered or not.
+    /// </summary>
+    private List<NodeInfo> Candidates(IReadOnlyList<NodeInfo> nodes, Func<NodeInfo, bool>? filter, List<string>? tried)
+    {
+        // Retries go to a different address: two registrations of one process (a restart under a new id) are one node.
+        var eligible = nodes.Where(n => (filter is null || filter(n)) && (tried is null || !tried.Contains(n.Address))).ToList();
+        var healthy = eligible.Where(n => !Health.IsFailed(n.Address)).ToList();
+        // When every node is in quarantine, trying one beats failing outright.
+        return healthy.Count > 0 ? healthy : eligible;
     }
 
     /// <summary>Encodes and publishes messages; set by <c>AddMicro</c> (the broker is opened on first publish).</summary>

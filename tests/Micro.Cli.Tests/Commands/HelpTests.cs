@@ -36,7 +36,7 @@ public sealed class HelpTests
     public void CommandSet_IsTheDocumentedOne()
     {
         var names = MicroCli.Create().Subcommands.Select(c => c.Name).ToList();
-        Assert.Equal(["services", "describe", "watch", "call", "stream", "health", "store", "config", "new", "dashboard", "mcp", "auth"], names);
+        Assert.Equal(["services", "describe", "watch", "call", "stream", "publish", "subscribe", "health", "store", "config", "new", "dashboard", "mcp", "auth"], names);
     }
 
     [Theory]

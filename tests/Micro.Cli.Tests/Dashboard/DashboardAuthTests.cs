@@ -44,6 +44,8 @@ public sealed class DashboardAuthTests : IAsyncLifetime
         Assert.True(session.GetProperty("auth").GetBoolean());
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/services")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsJsonAsync("/api/call", new { service = "greeter", endpoint = "Greeter.Hello", request = new { } })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsJsonAsync("/api/publish", new { topic = "a.b", message = new { } })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/tail?topic=a.b")).StatusCode);
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsJsonAsync("/api/login", new { id = "ada", secret = "wrong" })).StatusCode);
         using (var foreign = new HttpRequestMessage(HttpMethod.Post, "/api/login") { Content = JsonContent.Create(new { id = "ada", secret = ada }) })
@@ -56,6 +58,11 @@ public sealed class DashboardAuthTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
         Assert.Contains("HttpOnly", string.Join(";", signedIn.Headers.GetValues("Set-Cookie")), StringComparison.OrdinalIgnoreCase);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/services")).StatusCode);
+        using (var foreign = new HttpRequestMessage(HttpMethod.Post, "/api/publish") { Content = JsonContent.Create(new { topic = "a.b", message = new { } }) })
+        {
+            foreign.Headers.Add("Origin", "http://evil.example");
+            Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(foreign)).StatusCode); // a cross-site page cannot publish
+        }
 
         var call = await CallAsync(http, port);
         Assert.True(call.GetProperty("ok").GetBoolean(), call.ToString());

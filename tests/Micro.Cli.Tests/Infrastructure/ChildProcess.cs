@@ -9,6 +9,7 @@ public sealed class ChildProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
+    private readonly Channel<string> _errorLines = Channel.CreateUnbounded<string>();
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
     private readonly TaskCompletionSource _stdoutClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -47,8 +48,9 @@ public sealed class ChildProcess : IAsyncDisposable
         };
         process.ErrorDataReceived += (_, e) =>
         {
-            if (e.Data is null) { child._stderrClosed.TrySetResult(); return; }
+            if (e.Data is null) { child._errorLines.Writer.TryComplete(); child._stderrClosed.TrySetResult(); return; }
             lock (child._stderr) child._stderr.AppendLine(e.Data);
+            child._errorLines.Writer.TryWrite(e.Data);
         };
         process.Start();
         process.BeginOutputReadLine();
@@ -69,12 +71,17 @@ public sealed class ChildProcess : IAsyncDisposable
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
 
     /// <summary>The next stdout line that satisfies <paramref name="match"/>; fails after <paramref name="timeout"/> or when stdout closes.</summary>
-    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout)
+    public Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout) => WaitForAsync(_lines.Reader, match, timeout);
+
+    /// <summary>The next stderr line that satisfies <paramref name="match"/> (a tail says there when it is subscribed).</summary>
+    public Task<string> WaitForErrorLineAsync(Func<string, bool> match, TimeSpan timeout) => WaitForAsync(_errorLines.Reader, match, timeout);
+
+    private async Task<string> WaitForAsync(ChannelReader<string> lines, Func<string, bool> match, TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
         try
         {
-            await foreach (var line in _lines.Reader.ReadAllAsync(cts.Token))
+            await foreach (var line in lines.ReadAllAsync(cts.Token))
                 if (match(line)) return line;
         }
         catch (OperationCanceledException) { }

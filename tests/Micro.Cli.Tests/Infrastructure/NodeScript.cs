@@ -24,9 +24,12 @@ public sealed class NodeScript(ChildProcess process) : IAsyncDisposable
     }
 
     /// <summary>Tells the script to go on (it waits for a line on stdin).</summary>
-    public async Task ContinueAsync()
+    public Task ContinueAsync() => SendAsync("go");
+
+    /// <summary>Sends the script one line on stdin (it waits for it).</summary>
+    public async Task SendAsync(string line)
     {
-        await process.Input.WriteLineAsync("go");
+        await process.Input.WriteLineAsync(line);
         await process.Input.FlushAsync();
     }
 

@@ -1,6 +1,9 @@
 namespace Micro.Cli.Tests.Infrastructure;
 
-/// <summary>A namespace with one greeter (protobuf) and one inventory (plain JSON) node, registered over mDNS.</summary>
+/// <summary>
+/// A namespace with one greeter (protobuf) and one inventory (plain JSON) node, registered over mDNS; the inventory
+/// subscribes to inventory.events in its group "inventory" (HTTP broker).
+/// </summary>
 public sealed class ServicesFixture : IAsyncLifetime
 {
     /// <summary>The namespace the services and the tool run in.</summary>

@@ -25,6 +25,7 @@ public sealed class McpTests : IAsyncLifetime
         var listed = await client.StepAsync("listed");
         var tools = listed.GetProperty("tools").EnumerateArray().Select(t => t.GetString()).ToList();
         Assert.Contains("greeter.Greeter.Hello", tools);
+        Assert.Contains("publish", tools);
         Assert.DoesNotContain("greeter.Greeter.Chat", tools); // a stream is not one request, one reply
         Assert.Contains("Greeter.HelloRequest", listed.GetProperty("description").GetString(), StringComparison.Ordinal);
         Assert.Equal("object", listed.GetProperty("inputSchema").GetProperty("type").GetString());

@@ -148,4 +148,62 @@ public class RetrySafetyTests
         Assert.True(client.Health.IsFailed(dead));
         Assert.False(client.Health.IsFailed(live.Address));
     }
+
+    /// <summary>
+    /// Real HTTP/2 frames on a real socket. SocketsHttpHandler itself resends a stream the server did not process
+    /// (REFUSED_STREAM, or above a GOAWAY's last stream id, before any response byte): three more times, on the same
+    /// connection after REFUSED_STREAM and on a new one after GOAWAY, to the same node. Only then does the client see the
+    /// failure, and it moves the call to another node even when it is not idempotent: nothing ran.
+    /// </summary>
+    [Theory]
+    [InlineData(Http2Refusal.RefusedStream, 1)]
+    [InlineData(Http2Refusal.GoAwayBelowStream, 4)]
+    public async Task A_stream_the_node_refused_moves_even_a_non_idempotent_call_to_another_node(Http2Refusal refusal, int connections)
+    {
+        await using var cluster = new TestCluster();
+        var runs = 0;
+        var live = await StartChargingNodeAsync(cluster, () => Interlocked.Increment(ref runs));
+        await using var refusing = new RefusingHttp2Server(refusal);
+        await RegisterAsync(cluster, refusing);
+        await using var client = cluster.CreateClient(new ClientOptions { Retries = 1 }, new PreferringSelector(n => n.Address == refusing.Address));
+
+        var reply = await client.CallAsync<Echo, EchoReply>("refuse", "Refuse.Charge", new Echo("x"), new CallOptions { Idempotent = false });
+        Assert.Equal("charged", reply.Text);
+        Assert.Equal(1, runs); // exactly once, on the node that processed it
+        Assert.Equal((4, connections), (refusing.StreamsRefused, refusing.ConnectionsAccepted)); // the handler's own resends
+        Assert.True(client.Health.IsFailed(refusing.Address));
+        Assert.False(client.Health.IsFailed(live.Address));
+    }
+
+    [Fact]
+    public async Task A_stream_a_GOAWAY_covered_and_then_lost_may_have_run_and_is_not_moved_unless_idempotent()
+    {
+        await using var cluster = new TestCluster();
+        var runs = 0;
+        await StartChargingNodeAsync(cluster, () => Interlocked.Increment(ref runs));
+        await using var dropping = new RefusingHttp2Server(Http2Refusal.GoAwayCoveringStreamThenClose);
+        await RegisterAsync(cluster, dropping);
+        await using var client = cluster.CreateClient(new ClientOptions { Retries = 1 }, new PreferringSelector(n => n.Address == dropping.Address));
+
+        var error = await Assert.ThrowsAsync<MicroException>(() => client.CallAsync<Echo, EchoReply>("refuse", "Refuse.Charge", new Echo("x")));
+        Assert.Equal((ErrorCodes.Unavailable, 503), (error.Id, error.Code));
+        Assert.Equal((1, 0), (dropping.StreamsRefused, runs)); // sent once, never resent anywhere
+        Assert.True(client.Health.IsFailed(dropping.Address));
+
+        var reply = await client.CallAsync<Echo, EchoReply>("refuse", "Refuse.Charge", new Echo("x"), new CallOptions { Idempotent = true });
+        Assert.Equal(("charged", 1), (reply.Text, runs));
+    }
+
+    private static Task<MicroApp> StartChargingNodeAsync(TestCluster cluster, Action charged) =>
+        cluster.StartNodeAsync("refuse", b => b.Handle<Echo, EchoReply>("Refuse.Charge", (req, ctx) =>
+        {
+            charged();
+            return new EchoReply("charged", "live");
+        }));
+
+    private static Task RegisterAsync(TestCluster cluster, RefusingHttp2Server server) =>
+        cluster.Registry.RegisterAsync(new ServiceInfo
+        {
+            Name = "refuse", Nodes = [new NodeInfo { Id = "refusing", Address = server.Address }], Endpoints = [new EndpointInfo { Name = "Refuse.Charge" }],
+        });
 }

@@ -178,6 +178,64 @@ function connect() {
   events.addEventListener("snapshot", (event) => render(JSON.parse(event.data)));
 }
 
+// Publish: the topic and JSON body go to /api/publish, which publishes through the Micro client.
+function setUpPublish() {
+  const form = document.getElementById("publish");
+  const result = document.getElementById("publish-result");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    let message;
+    try { message = JSON.parse(form.elements.message.value || "{}"); }
+    catch (e) { show(result, false, "malformed JSON: " + e.message); return; }
+    const button = form.querySelector("button");
+    button.disabled = true;
+    try {
+      const response = await fetch("/api/publish", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ topic: form.elements.topic.value.trim(), message }),
+      });
+      if (!response.ok) { show(result, false, `HTTP ${response.status}`); return; }
+      const outcome = await response.json();
+      if (outcome.ok) show(result, true, "published " + outcome.id);
+      else show(result, false, `${outcome.error.id} (${outcome.error.code}): ${outcome.error.detail}`);
+    } catch (e) {
+      show(result, false, "dashboard unreachable: " + e.message);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+// Tail: /api/tail?topic= streams the topic's messages as server-sent events; newest first, the last 100 kept.
+let tailSource = null;
+function setUpTail() {
+  const form = document.getElementById("tail");
+  const state = document.getElementById("tail-state");
+  const list = document.getElementById("tail-messages");
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    tailSource?.close();
+    const topic = form.elements.topic.value.trim();
+    list.replaceChildren();
+    list.dataset.topic = topic;
+    state.textContent = "subscribing"; state.className = "badge warn";
+    tailSource = new EventSource("/api/tail?topic=" + encodeURIComponent(topic));
+    tailSource.addEventListener("ready", () => { state.textContent = "tailing " + topic; state.className = "badge ok"; });
+    tailSource.addEventListener("error", () => {
+      state.textContent = tailSource.readyState === EventSource.CLOSED ? "cannot tail " + topic : "reconnecting";
+      state.className = "badge down";
+    });
+    tailSource.addEventListener("message", (event) => {
+      const m = JSON.parse(event.data);
+      const body = m.body !== undefined ? JSON.stringify(m.body) : (m.text ?? m.bodyBase64 ?? "");
+      const time = (m.headers.time || "").slice(11, 23);
+      list.prepend(el("li", { class: "message", "data-id": m.id || "", "data-source": m.headers.source || "" },
+        el("span", { class: "muted", text: `${time} ${m.headers.source || "?"}` }), el("span", { class: "body", text: body })));
+      while (list.children.length > 100) list.lastChild.remove();
+    });
+  });
+}
+
 // With auth on (MICRO_AUTH=jwt) the dashboard wants an account first; its calls then carry that account's tokens.
 async function start() {
   const session = await (await fetch("/api/session")).json();
@@ -190,6 +248,7 @@ async function start() {
     });
     document.querySelector("header").append(el("span", { class: "muted", id: "account", text: "signed in as " + session.account }), out);
   }
+  document.getElementById("messages").hidden = false;
   connect();
 }
 
@@ -214,8 +273,12 @@ function signIn() {
       return;
     }
     servicesEl.replaceChildren(el("p", { class: "muted", id: "empty", text: "Waiting for the registry…" }));
-    start();
+    setUpPublish();
+setUpTail();
+start();
   });
 }
 
+setUpPublish();
+setUpTail();
 start();

@@ -59,6 +59,12 @@ internal static class AttemptFailures
             {
                 case HttpProtocolException { ErrorCode: 0x7 }: // REFUSED_STREAM: "not processed", RFC 9113 §8.7
                     return true;
+                // SocketsHttpHandler resends a stream the server did not process (REFUSED_STREAM, or above a GOAWAY's last
+                // stream id, before any response byte) itself; when it gives up, it throws a fresh HttpRequestException around
+                // the protocol error. A stream lost after that point (e.g. covered by a GOAWAY, then the connection closed)
+                // carries the protocol error re-wrapped under the error's own message. RetrySafetyTests pins both.
+                case HttpRequestException { InnerException: HttpProtocolException inner } outer when outer.Message != inner.Message:
+                    return true;
                 case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError }:
                     return true;
                 case HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError }: // TLS handshake failed (e.g. the node is not who it claims): nothing sent

@@ -19,17 +19,18 @@ internal sealed class ChannelPool(ClientOptions options, TimeProvider time, Tran
     private long _nextSweep = time.GetTimestamp() + IdleTicks(time);
 
     /// <summary>The channel to <paramref name="address"/>; the caller pairs it with <see cref="NodeChannel.Enter"/> / <see cref="NodeChannel.Exit"/>.</summary>
-    public NodeChannel Get(string address) => Get(address, "http://" + address, null);
+    public NodeChannel Get(string address) => Get(address, null, null);
 
     /// <summary>The channel to <paramref name="node"/> of <paramref name="service"/>: mTLS checking that the node is that service, or h2c.</summary>
     public NodeChannel Get(string service, Registry.NodeInfo node) =>
         security?.TlsUrl(node) is { } url ? Get(service + "|" + url, url, service) : Get(node.Address);
 
-    private NodeChannel Get(string key, string url, string? tlsService)
+    /// <summary>An h2c channel's key is its address, and its URL is only built when the channel is (not on every call).</summary>
+    private NodeChannel Get(string key, string? tlsUrl, string? tlsService)
     {
         var now = time.GetTimestamp();
         if (now >= Volatile.Read(ref _nextSweep)) Sweep(now);
-        var channel = _channels.GetOrAdd(key, static (_, s) => s.Pool.Create(s.Url, s.Service), (Pool: this, Url: url, Service: tlsService)).Value;
+        var channel = _channels.GetOrAdd(key, static (key, s) => s.Pool.Create(s.Url ?? "http://" + key, s.Service), (Pool: this, Url: tlsUrl, Service: tlsService)).Value;
         channel.Touch(now);
         return channel;
     }
