@@ -1,7 +1,7 @@
 using System.Diagnostics;
 
 /// <summary>
-/// The closed-loop load of the RPC benchmarks (rpc, auth, mtls): <c>concurrency</c> workers call back to back for
+/// The closed-loop load of the RPC benchmarks (rpc, auth, mtls, tracing): <c>concurrency</c> workers call back to back for
 /// <c>duration</c> (and at most 2,000,000 calls each), recording each call's latency, and what the calls cost the
 /// process (CPU time and bytes allocated, both ends when client and server share the process). Linked into each benchmark.
 /// </summary>

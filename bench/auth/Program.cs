@@ -16,9 +16,9 @@ using Micro.Store;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-var seconds = Arg("--seconds", 5);
-var rounds = Arg("--rounds", 3);
-var payloadBytes = Arg("--payload", 64);
+var seconds = BenchArgs.Int(args, "--seconds", 5);
+var rounds = BenchArgs.Int(args, "--rounds", 3);
+var payloadBytes = BenchArgs.Int(args, "--payload", 64);
 var payload = new Payload { Data = ByteString.CopyFrom(new byte[payloadBytes]) };
 
 var registry = new MemoryRegistry();
@@ -87,10 +87,3 @@ await secure.StopAsync();
 await plain.StopAsync();
 
 static Result Median(List<Result> list) => list.OrderBy(r => r.Throughput).ElementAt(list.Count / 2);
-
-int Arg(string name, int fallback)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-}
-

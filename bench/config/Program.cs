@@ -13,7 +13,7 @@ var folder = Directory.CreateTempSubdirectory("micro-bench-config-").FullName;
 var file = Path.Combine(folder, "config.json");
 File.WriteAllText(file, """{"value":"0"}""");
 var prefix = $"/micro-bench-config-{Guid.NewGuid():N}/";
-using var etcd = EtcdConnection.Create(new EtcdOptions { Address = etcdAddress });
+using var etcd = EtcdConnection.Create(etcdAddress);
 await etcd.PutAsync(prefix + "value", "0");
 
 var fileRoot = new ConfigurationBuilder().AddMicroJsonFile(file).Build();

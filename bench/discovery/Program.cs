@@ -5,6 +5,7 @@
 //   3. A receiver (examples/Greeter, a real process) under a query flood: its CPU and memory.
 //   4. etcd requests per node per minute: the heartbeat as it was (grant + put + revoke) and as it is (keep-alive).
 // bench/run.sh discovery [--rounds 5]
+using Micro.Tests.Shared;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -190,19 +191,12 @@ static async Task FloodAsync(NetworkNamespace a, NetworkNamespace b)
 
 static Process StartGreeter(NetworkNamespace ns)
 {
-    var root = AppContext.BaseDirectory;
-    while (!File.Exists(Path.Combine(root, "Micro.slnx"))) root = Path.GetDirectoryName(root.TrimEnd('/'))!;
     // MICRO_BENCH_GREETER points at another build (e.g. an older commit's) to compare receivers.
     var dll = Environment.GetEnvironmentVariable("MICRO_BENCH_GREETER") is { Length: > 0 } other ? other
-        : Path.Combine(root, "examples", "Greeter", "bin", "Release", "net10.0", "Greeter.dll");
+        : RepoPaths.BuiltDll("examples", "Greeter");
     var info = new ProcessStartInfo("ip", $"netns exec {ns.Name} dotnet \"{dll}\"") { RedirectStandardOutput = true, RedirectStandardError = true };
     foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("MICRO_", StringComparison.Ordinal)).ToList()) info.Environment.Remove(key);
-    var process = Process.Start(info)!;
-    process.OutputDataReceived += (_, _) => { };
-    process.ErrorDataReceived += (_, _) => { };
-    process.BeginOutputReadLine();
-    process.BeginErrorReadLine();
-    return process;
+    return Process.Start(info)!.DiscardOutput();
 }
 
 // CPU (% of one core) over the window and peak RSS, from /proc (ip netns exec execs dotnet: same pid).
@@ -255,7 +249,7 @@ static async Task EtcdRequestsAsync()
     var old = await StartedAsync(http, etcd.Address) - before;
 
     // Now: the first registration grants and puts; each heartbeat after is one keep-alive.
-    await using var registry = new EtcdRegistry(new EtcdOptions { Address = etcd.Address, Prefix = "/new/" });
+    await using var registry = new EtcdRegistry(new RegistryOptions { Address = etcd.Address, Prefix = "/new/" });
     await registry.RegisterAsync(service, ttl);
     before = await StartedAsync(http, etcd.Address);
     for (var i = 0; i < heartbeats; i++) await registry.RegisterAsync(service, ttl);

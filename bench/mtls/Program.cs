@@ -13,9 +13,9 @@ using Micro.Registry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-var seconds = Arg("--seconds", 5);
-var payloadBytes = Arg("--payload", 64);
-var rounds = Arg("--rounds", 3);
+var seconds = BenchArgs.Int(args, "--seconds", 5);
+var payloadBytes = BenchArgs.Int(args, "--payload", 64);
+var rounds = BenchArgs.Int(args, "--rounds", 3);
 var payload = new Payload { Data = ByteString.CopyFrom(new byte[payloadBytes]) };
 var registry = new MemoryRegistry();
 using var authority = CertificateAuthority.Create("bench.micro");
@@ -79,10 +79,3 @@ async Task<MicroApp> StartAsync(string name, TlsMode mode)
     await app.StartAsync();
     return app;
 }
-
-int Arg(string name, int fallback)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-}
-

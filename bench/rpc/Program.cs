@@ -17,6 +17,7 @@ using Micro;
 using Micro.Bench.Rpc;
 using Micro.Client;
 using Micro.Registry;
+using Micro.Tests.Shared.Selector;
 using Micro.Selector;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -26,10 +27,10 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-var seconds = Arg("--seconds", 2);
-var payloadBytes = Arg("--payload", 64);
-var rounds = Arg("--rounds", 7);
-var selectorName = ArgString("--selector", "p2c"); // the framework's default
+var seconds = BenchArgs.Int(args, "--seconds", 2);
+var payloadBytes = BenchArgs.Int(args, "--payload", 64);
+var rounds = BenchArgs.Int(args, "--rounds", 7);
+var selectorName = BenchArgs.String(args, "--selector", "p2c"); // the framework's default
 var payload = new Payload { Data = ByteString.CopyFrom(new byte[payloadBytes]) };
 ISelector NewSelector(string name) => name == "p2c" ? new PowerOfTwoChoicesSelector() : new RandomSelector();
 
@@ -197,7 +198,7 @@ async Task CostAsync()
         ("micro -> micro", microCall),
     };
     // --pair "micro -> raw": only that pair (e.g. to run it under dotnet-trace).
-    if (ArgString("--pair", "") is { Length: > 0 } only) pairs = pairs.Where(p => p.Name == only).ToArray();
+    if (BenchArgs.String(args, "--pair", "") is { Length: > 0 } only) pairs = pairs.Where(p => p.Name == only).ToArray();
     Console.WriteLine($"# call cost: {seconds} s per measurement, median of {rounds} rounds in rotating order, both ends in this process, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}");
     foreach (var concurrency in new[] { 1, 64 })
     {
@@ -241,19 +242,6 @@ static double Median(List<double> values)
     return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
 }
 
-int Arg(string name, int fallback)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-}
-
-string ArgString(string name, string fallback)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-}
-
-
 internal sealed record SlowResult(double Share, Result Result);
 
 internal sealed class RawBench : Bench.BenchBase
@@ -265,21 +253,4 @@ internal sealed class RawBench : Bench.BenchBase
 internal sealed class PassThrough : Micro.Middleware.IClientMiddleware
 {
     public Task<object?> InvokeAsync(Micro.Middleware.ClientCall call, Micro.Middleware.ClientCallHandler next) => next(call);
-}
-
-/// <summary>Counts picks per address and passes the client's feedback through to the selector measured.</summary>
-internal sealed class CountingSelector(ISelector inner) : ISelector
-{
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _picks = new();
-    public string Name => inner.Name;
-    public int Total => _picks.Values.Sum();
-    public int Picks(string address) => _picks.GetValueOrDefault(address);
-    public void Reset() => _picks.Clear();
-    public NodeInfo Select(string service, IReadOnlyList<NodeInfo> nodes)
-    {
-        var node = inner.Select(service, nodes);
-        _picks.AddOrUpdate(node.Address, 1, (_, n) => n + 1);
-        return node;
-    }
-    public void Report(string service, NodeInfo node, CallOutcome outcome, TimeSpan latency) => inner.Report(service, node, outcome, latency);
 }

@@ -1,6 +1,7 @@
 // Sync benchmark. For each backend: uncontended LockAsync+UnlockAsync latency next to the backend's raw
 // round trip measured in the same run (Redis PING, etcd GET, PostgreSQL SELECT 1); Resign handover time;
 // and failover time after SIGKILL of a leader process (TTL 2 s). Servers: scripts/servers.sh start.
+using Micro.Tests.Shared;
 using System.Diagnostics;
 using Etcdserverpb;
 using Google.Protobuf;
@@ -32,10 +33,10 @@ using (var mux = await ConnectionMultiplexer.ConnectAsync(redis))
     await Row("redis", () => new RedisSync(Owned(ConnectionMultiplexer.Connect(redis))), raw: async () => await db.PingAsync(), address: redis);
 }
 
-using (var client = EtcdConnection.Create(new EtcdOptions { Address = etcd }))
+using (var client = EtcdConnection.Create(etcd))
 {
     var probe = new RangeRequest { Key = ByteString.CopyFromUtf8("/micro-bench/probe") };
-    await Row("etcd", () => new EtcdSync(Owned(EtcdConnection.Create(new EtcdOptions { Address = etcd }))), raw: async () => await client.GetAsync(probe), address: etcd);
+    await Row("etcd", () => new EtcdSync(Owned(EtcdConnection.Create(etcd))), raw: async () => await client.GetAsync(probe), address: etcd);
 }
 
 await using (var source = NpgsqlDataSource.Create(postgres))
@@ -70,7 +71,7 @@ async Task<int> WaitersAsync()
         Console.WriteLine($"redis (server commands): {perMinute:F0} requests per waiting client per minute");
         using var http = new HttpClient();
         var etcdAddress = $"127.0.0.1:{etcdPort}";
-        perMinute = await Waiters.MeasureAsync(() => new EtcdSync(Owned(EtcdConnection.Create(new EtcdOptions { Address = etcdAddress }))), () => Waiters.EtcdRequestsAsync(http, etcdAddress));
+        perMinute = await Waiters.MeasureAsync(() => new EtcdSync(Owned(EtcdConnection.Create(etcdAddress))), () => Waiters.EtcdRequestsAsync(http, etcdAddress));
         Console.WriteLine($"etcd (server gRPC calls and streams): {perMinute:F0} requests per waiting client per minute");
         // PostgreSQL: the shared server; each client counts its own lease requests (no other client touches this table).
         var syncs = new List<PostgresSync>();
@@ -170,7 +171,7 @@ async Task<List<string>> Failover(string backend, string address, Func<ISync> cr
     {
         var id = $"bench-failover-{Guid.NewGuid():N}";
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var arg in new[] { WorkerPath(), backend, address, id, "lead", ((int)ttl.TotalMilliseconds).ToString(), "worker" }) info.ArgumentList.Add(arg);
+        foreach (var arg in new[] { RepoPaths.BuiltDll("tests", "Micro.Tests.SyncWorker"), backend, address, id, "lead", ((int)ttl.TotalMilliseconds).ToString(), "worker" }) info.ArgumentList.Add(arg);
         using var worker = Process.Start(info)!;
         string? line;
         while ((line = await worker.StandardOutput.ReadLineAsync()) is not null && !line.StartsWith("LEADER", StringComparison.Ordinal)) { }
@@ -185,16 +186,4 @@ async Task<List<string>> Failover(string backend, string address, Func<ISync> cr
         await worker.WaitForExitAsync();
     }
     return results;
-}
-
-static string WorkerPath()
-{
-    var dir = new DirectoryInfo(AppContext.BaseDirectory);
-    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Micro.slnx"))) dir = dir.Parent;
-    foreach (var configuration in new[] { "Release", "Debug" })
-    {
-        var path = Path.Combine(dir!.FullName, "tests", "Micro.Tests.SyncWorker", "bin", configuration, "net10.0", "Micro.Tests.SyncWorker.dll");
-        if (File.Exists(path)) return path;
-    }
-    throw new InvalidOperationException("build tests/Micro.Tests.SyncWorker first");
 }

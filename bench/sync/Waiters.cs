@@ -2,6 +2,7 @@
 // (the holder renewing, four clients waiting, each its own connection). Server-side counts on private
 // servers (Redis INFO commandstats, etcd /metrics), so the figure does not depend on the client's code.
 //   bench/run.sh sync --waiters
+using Micro.Tests.Shared;
 using System.Diagnostics;
 using System.Globalization;
 using Micro.Sync;
@@ -72,12 +73,7 @@ internal static class Waiters
     {
         var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
+        return Process.Start(info)!.DiscardOutput();
     }
 
     public static async Task UntilListeningAsync(int port)

@@ -15,9 +15,9 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
-var seconds = Arg("--seconds", 5);
-var rounds = Arg("--rounds", 3);
-var payloadBytes = Arg("--payload", 64);
+var seconds = BenchArgs.Int(args, "--seconds", 5);
+var rounds = BenchArgs.Int(args, "--rounds", 3);
+var payloadBytes = BenchArgs.Int(args, "--payload", 64);
 var withMetrics = args.Contains("--metrics");
 const int InFlight = 64;
 var payload = new Payload { Data = ByteString.CopyFrom(new byte[payloadBytes]) };
@@ -58,7 +58,7 @@ if (args.Contains("--side")) sides.RemoveAll(s => s.Name != args[Array.IndexOf(a
 Console.WriteLine($"# tracing benchmark: {Environment.ProcessorCount} cores, {payloadBytes}-byte payload, {InFlight} in flight, {seconds}s per measurement, {rounds} rounds (median), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 // Warm-up past JIT tiering on every path (DOTNET_TC_CallCountingDelayMs=0 is set by run.sh).
 foreach (var (_, start) in sides)
-    using (start()) await Measure(call, InFlight, TimeSpan.FromSeconds(3));
+    using (start()) await LoadLoop.MeasureAsync(call, InFlight, TimeSpan.FromSeconds(3));
 var results = sides.ToDictionary(s => s.Name, _ => new List<Result>());
 Console.WriteLine($"{"side",-15} {"req/s",10} {"p50 us",8} {"p99 us",8} {"cpu us/call",12} {"B/call",8}");
 for (var round = 0; round < rounds; round++)
@@ -67,49 +67,21 @@ for (var round = 0; round < rounds; round++)
     foreach (var (name, start) in order)
     {
         Result result;
-        using (start()) result = await Measure(call, InFlight, TimeSpan.FromSeconds(seconds));
+        using (start()) result = await LoadLoop.MeasureAsync(call, InFlight, TimeSpan.FromSeconds(seconds));
         results[name].Add(result);
-        Console.WriteLine($"{name,-15} {result.Throughput,10:F0} {result.P50Us,8:F0} {result.P99Us,8:F0} {result.CpuUsPerCall,12:F1} {result.BytesPerCall,8:F0}");
+        Console.WriteLine($"{name,-15} {result.Throughput,10:F0} {result.P50Us,8:F0} {result.P99Us,8:F0} {result.CpuUs,12:F1} {result.Bytes,8:F0}");
     }
 }
 if (sides.Count < 2) return;
 double Median(string name) { var t = results[name].Select(r => r.Throughput).Order().ToList(); return t[t.Count / 2]; }
-double MedianCpu(string name) { var t = results[name].Select(r => r.CpuUsPerCall).Order().ToList(); return t[t.Count / 2]; }
-double MedianBytes(string name) { var t = results[name].Select(r => r.BytesPerCall).Order().ToList(); return t[t.Count / 2]; }
+double MedianCpu(string name) { var t = results[name].Select(r => r.CpuUs).Order().ToList(); return t[t.Count / 2]; }
+double MedianBytes(string name) { var t = results[name].Select(r => r.Bytes).Order().ToList(); return t[t.Count / 2]; }
 foreach (var (name, _) in sides) Console.WriteLine($"median {name,-15} {Median(name),10:F0} req/s, {MedianCpu(name),6:F1} us of CPU per call, {MedianBytes(name),6:F0} bytes allocated per call");
 // On a machine shared with other work, throughput follows the CPU share this process gets; CPU per call does not.
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plain/traced CPU per call: {MedianCpu("plain") / MedianCpu("traced"):F2}"));
 await server.StopAsync();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"traced/plain throughput at {InFlight} in flight: {Median("traced") / Median("plain"):F2}"));
 if (withMetrics) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"traced+metrics/plain throughput at {InFlight} in flight: {Median("traced+metrics") / Median("plain"):F2}"));
-
-static async Task<Result> Measure(Func<Task> call, int concurrency, TimeSpan duration)
-{
-    const int maxCallsPerWorker = 2_000_000; // bound on count as well as time
-    var latencies = new List<long>[concurrency];
-    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-    var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
-    var stopwatch = Stopwatch.StartNew();
-    var end = duration.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
-    var workers = Enumerable.Range(0, concurrency).Select(i => Task.Run(async () =>
-    {
-        var mine = latencies[i] = new List<long>(1 << 16);
-        for (var n = 0; n < maxCallsPerWorker && stopwatch.ElapsedTicks < end; n++)
-        {
-            var start = Stopwatch.GetTimestamp();
-            await call();
-            mine.Add(Stopwatch.GetTimestamp() - start);
-        }
-    })).ToArray();
-    await Task.WhenAll(workers);
-    var elapsed = stopwatch.Elapsed.TotalSeconds;
-    var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds;
-    var allocated = GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore;
-    var all = latencies.SelectMany(l => l).ToArray();
-    Array.Sort(all);
-    double Us(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
-    return new Result(all.Length / elapsed, Us(all[all.Length / 2]), Us(all[(int)(all.Length * 0.99)]), cpu / all.Length, (double)allocated / all.Length);
-}
 
 static IDisposable Listen(ActivitySamplingResult result)
 {
@@ -121,15 +93,6 @@ static IDisposable Listen(ActivitySamplingResult result)
     ActivitySource.AddActivityListener(listener);
     return listener;
 }
-
-int Arg(string name, int fallback)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-}
-
-/// <summary>One measurement; <see cref="BytesPerCall"/> is what the whole process allocated (client, server, transport) per call.</summary>
-internal sealed record Result(double Throughput, double P50Us, double P99Us, double CpuUsPerCall, double BytesPerCall);
 
 /// <summary>The no-op exporter: every span is produced and ended, then dropped.</summary>
 internal sealed class DropProcessor : BaseProcessor<Activity>;

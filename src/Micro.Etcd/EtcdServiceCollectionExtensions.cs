@@ -25,7 +25,7 @@ public static class EtcdServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         if (!string.Equals(MicroSettings.GetPlugin(configuration, "config"), "etcd", StringComparison.OrdinalIgnoreCase)) return configuration;
-        var address = MicroSettings.Address(configuration, "config") ?? new EtcdOptions().Address;
+        var address = MicroSettings.Address(configuration, "config") ?? EtcdConnection.DefaultAddress;
         var prefix = MicroSettings.Get(configuration, "config", "prefix") ?? $"/micro/config/{service}/";
         configuration.AddEtcd(address, prefix);
         return configuration;

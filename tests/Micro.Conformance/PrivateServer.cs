@@ -1,3 +1,4 @@
+using Micro.Tests.Shared;
 using System.Diagnostics;
 
 namespace Micro.Conformance;
@@ -60,11 +61,7 @@ public sealed class PrivateServer : IAsyncDisposable
         if (_process is { HasExited: false }) return;
         var info = new ProcessStartInfo(_program) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in _arguments()) info.ArgumentList.Add(argument);
-        _process = Process.Start(info)!;
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process = Process.Start(info)!.DiscardOutput();
         await Micro.Tests.Shared.TcpPorts.WaitForListenerAsync(Port, _process, TimeSpan.FromSeconds(20));
     }
 

@@ -1,3 +1,4 @@
+using Micro.Tests.Shared;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -8,7 +9,7 @@ namespace Micro.Packaging.Tests;
 /// <summary>Runs the dotnet CLI and built programs as child processes, the way a user would from a shell.</summary>
 internal static class Dotnet
 {
-    public static string RepoRoot { get; } = FindRoot();
+    public static string RepoRoot => RepoPaths.Root;
 
     /// <summary>Runs a command to completion; returns its exit code and everything it printed.</summary>
     public static async Task<(int Code, string Output)> RunAsync(string file, string arguments, string directory, TimeSpan timeout,
@@ -54,12 +55,7 @@ internal static class Dotnet
     {
         var info = new ProcessStartInfo(file, arguments) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
         info.Environment["MICRO_REGISTRY"] = "memory";
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
+        return Process.Start(info)!.DiscardOutput();
     }
 
     public static int FreePort() => Micro.Tests.Shared.TcpPorts.Free();
@@ -83,12 +79,5 @@ internal static class Dotnet
         if (!process.HasExited) process.Kill(entireProcessTree: true);
         process.WaitForExit(10_000);
         process.Dispose();
-    }
-
-    private static string FindRoot()
-    {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Micro.slnx"))) root = Path.GetDirectoryName(root.TrimEnd('/'))!;
-        return root;
     }
 }

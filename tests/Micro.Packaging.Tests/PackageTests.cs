@@ -70,7 +70,7 @@ public sealed class PackageTests(LocalFeed feed) : IClassFixture<LocalFeed>, IDi
     }
 
     [Fact]
-    public async Task A_project_from_the_template_builds_passes_its_tests_and_serves()
+    public async Task A_project_from_the_template_with_a_handler_and_a_subscriber_builds_passes_its_tests_and_serves()
     {
         var hive = Path.Combine(_work, "hive"); // a private template registry: the user's own is left alone
         await Dotnet.RunOkAsync("dotnet", $"new install \"{Path.Combine(Dotnet.RepoRoot, "templates", "micro-service")}\" --debug:custom-hive \"{hive}\"", _work, TimeSpan.FromMinutes(2));
@@ -82,7 +82,8 @@ public sealed class PackageTests(LocalFeed feed) : IClassFixture<LocalFeed>, IDi
         feed.WriteNugetConfig(dir);
 
         var test = await Dotnet.RunOkAsync("dotnet", "test", dir, TimeSpan.FromMinutes(5));
-        Assert.Contains("Passed!", test);
+        // Both of the template's tests: the handler answers, and the event it publishes reaches the subscriber.
+        Assert.Matches(@"Passed!\s+-\s+Failed:\s+0,\s+Passed:\s+2,", test);
 
         var port = Dotnet.FreePort();
         var service = Dotnet.Start("dotnet", $"Orders/bin/Debug/net10.0/Orders.dll --address 127.0.0.1:{port}", dir);

@@ -32,7 +32,7 @@ public sealed class EtcdConfigurationProvider : ConfigurationProvider, IReportsL
         ArgumentNullException.ThrowIfNull(source);
         _source = source;
         _prefix = source.Prefix.EndsWith('/') ? source.Prefix : source.Prefix + "/";
-        _client = EtcdConnection.Create(new EtcdOptions { Address = source.Address });
+        _client = EtcdConnection.Create(source.Address);
     }
 
     /// <inheritdoc />

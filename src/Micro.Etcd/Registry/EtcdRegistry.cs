@@ -24,10 +24,19 @@ public sealed class EtcdRegistry : IRegistry, IAsyncDisposable
     private readonly string _prefix;
     private readonly ConcurrentDictionary<string, Registration> _registrations = new(StringComparer.Ordinal);
 
-    /// <summary>A registry with its own connection to <see cref="EtcdOptions.Address"/>.</summary>
-    public EtcdRegistry(EtcdOptions options)
-        : this(EtcdConnection.Create(options), options.Prefix, ownsClient: true)
+    /// <summary>A registry with its own connection to <see cref="RegistryOptions.Address"/> (required), keys under <see cref="RegistryOptions.Prefix"/>.</summary>
+    public EtcdRegistry(RegistryOptions options)
+        : this(EtcdConnection.Create(AddressOf(options)), options.Prefix, ownsClient: true)
     {
+    }
+
+    // A network plug-in without an address is a mistake to report, not a default to guess.
+    private static string AddressOf(RegistryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return string.IsNullOrWhiteSpace(options.Address)
+            ? throw new InvalidOperationException($"the etcd registry needs {MicroSettings.Describe("Registry", nameof(RegistryOptions.Address))}, e.g. 127.0.0.1:2379")
+            : options.Address;
     }
 
     /// <summary>A registry on a shared client; <paramref name="ownsClient"/> says whether disposing it disposes the client.</summary>

@@ -16,7 +16,7 @@ public static class EtcdSyncServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<SyncOptions>>().Value;
             if (string.IsNullOrWhiteSpace(options.Address))
                 throw new InvalidOperationException($"the etcd sync needs an address (host:port): set {MicroSettings.Describe("Sync", "Address")}");
-            return new EtcdSync(EtcdConnection.Create(new EtcdOptions { Address = options.Address }), options, sp.GetService<TimeProvider>(),
+            return new EtcdSync(EtcdConnection.Create(options.Address), options, sp.GetService<TimeProvider>(),
                 sp.GetService<ILoggerFactory>()?.CreateLogger("Micro.Sync")) { OwnsClient = true };
         });
 

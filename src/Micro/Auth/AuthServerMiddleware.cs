@@ -12,7 +12,7 @@ namespace Micro.Auth;
 /// rules deny: 403 <c>micro.forbidden</c>, with the deciding rule. The caller's account is put on
 /// <see cref="Server.CallContext.Account"/> for the handler.
 /// </summary>
-public sealed partial class AuthServerMiddleware(IAuth auth, AuthOptions options, ILogger<AuthServerMiddleware> logger) : IServerMiddleware
+internal sealed partial class AuthServerMiddleware(IAuth auth, AuthOptions options, ILogger<AuthServerMiddleware> logger) : IServerMiddleware
 {
     /// <summary>The auth whose tokens and rules decide.</summary>
     internal IAuth Auth => auth;

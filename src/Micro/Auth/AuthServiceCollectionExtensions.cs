@@ -31,7 +31,7 @@ public static class AuthServiceCollectionExtensions
         });
         services.TryAddSingleton<ICallCredentials>(sp => sp.GetRequiredService<ServiceCredentials>());
         services.TryAddSingleton(sp => new AuthServerMiddleware(sp.GetRequiredService<IAuth>(), Checked(sp), sp.GetRequiredService<ILogger<AuthServerMiddleware>>()));
-        services.TryAddSingleton<AuthSubscriberCheck>();
+        services.TryAddSingleton(sp => new AuthSubscriberCheck(sp.GetRequiredService<AuthServerMiddleware>()));
         return services;
     }
 

@@ -10,8 +10,13 @@ namespace Micro.Auth;
 /// certificate is that service's account, as on calls. Throws 401 <c>micro.unauthorized</c> / 403
 /// <c>micro.forbidden</c> like a call.
 /// </summary>
-public sealed class AuthSubscriberCheck(AuthServerMiddleware middleware)
+public sealed class AuthSubscriberCheck
 {
+    private readonly AuthServerMiddleware _middleware;
+
+    // Made by AddMicroAuth: it shares the server middleware's token validation and rules.
+    internal AuthSubscriberCheck(AuthServerMiddleware middleware) => _middleware = middleware;
+
     /// <summary>The publisher's account (null when it sent no token and the rules let anonymous publishers in).</summary>
     public async ValueTask<Account?> CheckAsync(string topic, string service, string? authorization, CancellationToken cancellationToken = default)
     {
@@ -29,11 +34,11 @@ public sealed class AuthSubscriberCheck(AuthServerMiddleware middleware)
     internal async ValueTask<Account?> AuthenticateAsync(string service, string? authorization, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(service);
-        if (middleware.Auth is JwtAuth { IsReady: false } jwt) await jwt.ReadyAsync(cancellationToken).ConfigureAwait(false);
-        var account = await middleware.Authenticate(authorization, service, cancellationToken).ConfigureAwait(false);
+        if (_middleware.Auth is JwtAuth { IsReady: false } jwt) await jwt.ReadyAsync(cancellationToken).ConfigureAwait(false);
+        var account = await _middleware.Authenticate(authorization, service, cancellationToken).ConfigureAwait(false);
         return account ?? Identity.PeerIdentity.Current?.Account;
     }
 
     /// <summary>Throws 401 (anonymous) or 403 unless the rules let <paramref name="account"/> deliver <paramref name="topic"/> to <paramref name="service"/>.</summary>
-    internal void Authorize(Account? account, string topic, string service) => middleware.Check(account, Resource.Subscriber(topic, service));
+    internal void Authorize(Account? account, string topic, string service) => _middleware.Check(account, Resource.Subscriber(topic, service));
 }

@@ -9,7 +9,7 @@ namespace Micro.Auth;
 /// refused with 401, never read as "no token": a header one parser ignores and another reads is how
 /// auth gets bypassed.
 /// </summary>
-public static class BearerToken
+internal static class BearerToken
 {
     /// <summary>The metadata key the token travels in (gRPC metadata keys are lower case).</summary>
     public const string Header = "authorization";

@@ -74,8 +74,8 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     /// <summary>The selector that picks nodes.</summary>
     public ISelector Selector => _selector;
 
-    /// <summary>Which nodes (by address) are being skipped after failures.</summary>
-    public NodeHealth Health { get; }
+    /// <summary>Which nodes (by address) are being skipped after failures, for <see cref="ClientOptions.Quarantine"/>.</summary>
+    internal NodeHealth Health { get; }
 
     /// <summary>How many node channels are open (idle ones close after a few minutes).</summary>
     internal int OpenChannels => _channels.Count;

@@ -6,7 +6,7 @@ namespace Micro.Plugins;
 /// picks one at start-up without recompiling. No reflection: the app references the plug-in
 /// package and calls its <c>AddXxxPlugins()</c> once, which keeps NativeAOT trimming honest.
 /// </summary>
-public sealed class PluginFactory<T>(string name, Func<IServiceProvider, T> create) where T : class
+internal sealed class PluginFactory<T>(string name, Func<IServiceProvider, T> create) where T : class
 {
     /// <summary>The name configuration picks it by, e.g. <c>etcd</c>.</summary>
     public string Name { get; } = name;

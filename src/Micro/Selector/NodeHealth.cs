@@ -4,15 +4,15 @@ namespace Micro.Selector;
 
 /// <summary>
 /// Remembers nodes (by address) that failed: refused, lost the connection, or let a call's deadline pass. The client
-/// skips them for <see cref="Quarantine"/> instead of sending every unlucky caller to a dead or frozen node.
+/// skips them for <see cref="Quarantine"/> (set once, from <c>ClientOptions.Quarantine</c>) instead of sending every unlucky caller to a dead or frozen node.
 /// </summary>
-public sealed class NodeHealth(TimeProvider? time = null)
+internal sealed class NodeHealth(TimeProvider? time = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ConcurrentDictionary<string, long> _failedUntil = new(StringComparer.Ordinal);
 
     /// <summary>How long a failed node is skipped.</summary>
-    public TimeSpan Quarantine { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan Quarantine { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Skips the node at <paramref name="address"/> for <see cref="Quarantine"/>.</summary>
     public void MarkFailed(string address) =>

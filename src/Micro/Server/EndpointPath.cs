@@ -5,7 +5,7 @@ namespace Micro.Server;
 /// method <c>/greeter.Greeter/Hello</c>: the service name is the protobuf package, so a client generated
 /// from <c>package greeter; service Greeter { rpc Hello ... }</c> calls it unchanged.
 /// </summary>
-public readonly record struct EndpointPath(string GrpcService, string Method)
+internal readonly record struct EndpointPath(string GrpcService, string Method)
 {
     /// <summary>The HTTP/2 path, e.g. <c>/greeter.Greeter/Hello</c>.</summary>
     public string Path => "/" + GrpcService + "/" + Method;

@@ -3,7 +3,7 @@ using System.Text;
 namespace Micro.Store;
 
 /// <summary>Input checks and conventions every store applies the same way, before anything is written.</summary>
-public static class StoreInput
+internal static class StoreInput
 {
     /// <summary>Database and table names become SQL identifiers and Redis key parts: keep them plain.</summary>
     public static (string Database, string Table) Scope(StoreScope? scope, StoreOptions defaults)

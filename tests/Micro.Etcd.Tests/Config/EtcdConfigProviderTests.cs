@@ -12,7 +12,7 @@ public sealed class EtcdConfigProviderTests
     public async Task Readers_never_see_the_data_while_changes_are_applied()
     {
         var prefix = $"/micro-test-race-{Guid.NewGuid():N}/";
-        using var client = EtcdConnection.Create(new EtcdOptions { Address = TestServers.Etcd });
+        using var client = EtcdConnection.Create(TestServers.Etcd);
         try
         {
             using var root = (ConfigurationRoot)new ConfigurationBuilder().AddEtcd(TestServers.Etcd, prefix).Build();
@@ -56,7 +56,7 @@ public sealed class EtcdConfigProviderTests
         Assert.Null(root["greeting"]);
 
         await etcd.StartAsync();
-        using (var client = EtcdConnection.Create(new EtcdOptions { Address = etcd.Address }))
+        using (var client = EtcdConnection.Create(etcd.Address))
             await client.PutAsync(prefix + "greeting", "hello");
         Assert.Equal("hello", await ValueAsync(root, "greeting", "hello"));
         Assert.Empty(config.Errors);
@@ -68,7 +68,7 @@ public sealed class EtcdConfigProviderTests
         await failed.Task.WaitAsync(TimeSpan.FromSeconds(15));
         Assert.Equal("hello", root["greeting"]);
         await etcd.StartAsync();
-        using (var client = EtcdConnection.Create(new EtcdOptions { Address = etcd.Address }))
+        using (var client = EtcdConnection.Create(etcd.Address))
             await client.PutAsync(prefix + "greeting", "again");
         Assert.Equal("again", await ValueAsync(root, "greeting", "again"));
     }

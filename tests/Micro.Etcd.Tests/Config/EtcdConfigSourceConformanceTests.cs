@@ -9,7 +9,7 @@ namespace Micro.Etcd.Tests.Config;
 public sealed class EtcdConfigSourceConformanceTests : ConfigSourceConformanceSuite
 {
     private readonly string _prefix = $"/micro-test-config-{Guid.NewGuid():N}/";
-    private readonly dotnet_etcd.EtcdClient _operator = EtcdConnection.Create(new EtcdOptions { Address = TestServers.Etcd });
+    private readonly dotnet_etcd.EtcdClient _operator = EtcdConnection.Create(TestServers.Etcd);
 
     protected override Task<IConfigurationSource> CreateSourceAsync() =>
         Task.FromResult<IConfigurationSource>(new EtcdConfigurationSource { Address = TestServers.Etcd, Prefix = _prefix });

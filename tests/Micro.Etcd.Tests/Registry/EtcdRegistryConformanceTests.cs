@@ -12,8 +12,8 @@ public class EtcdRegistryConformanceTests : RegistryConformanceSuite
 
     protected override Task<(IRegistry Registrant, IRegistry Observer)> CreatePairAsync() =>
         Task.FromResult<(IRegistry, IRegistry)>((
-            new EtcdRegistry(new EtcdOptions { Address = TestServers.Etcd, Prefix = _prefix }),
-            new EtcdRegistry(new EtcdOptions { Address = TestServers.Etcd, Prefix = _prefix })));
+            new EtcdRegistry(new RegistryOptions { Address = TestServers.Etcd, Prefix = _prefix }),
+            new EtcdRegistry(new RegistryOptions { Address = TestServers.Etcd, Prefix = _prefix })));
 
     /// <summary>A crashed node keeps its lease until the TTL runs out: forget the leases without revoking them.</summary>
     protected override Task CrashAsync(IRegistry registrant)

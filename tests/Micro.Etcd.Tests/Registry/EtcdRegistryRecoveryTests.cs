@@ -28,7 +28,7 @@ public sealed class EtcdRegistryRecoveryTests
     public async Task A_heartbeat_is_one_keep_alive_and_the_key_is_written_again_only_when_the_record_changes()
     {
         using var raw = new EtcdClient("http://" + TestServers.Etcd);
-        await using var registry = new EtcdRegistry(new EtcdOptions { Address = TestServers.Etcd, Prefix = _prefix });
+        await using var registry = new EtcdRegistry(new RegistryOptions { Address = TestServers.Etcd, Prefix = _prefix });
         var ttl = new RegisterOptions { Ttl = TimeSpan.FromSeconds(30) };
         try
         {
@@ -64,8 +64,8 @@ public sealed class EtcdRegistryRecoveryTests
     public async Task Watchers_and_registrants_recover_when_etcd_is_killed_and_restarted()
     {
         await using var etcd = await PrivateEtcd.StartAsync();
-        await using var registrant = new EtcdRegistry(new EtcdOptions { Address = etcd.Address, Prefix = _prefix });
-        await using var observer = new EtcdRegistry(new EtcdOptions { Address = etcd.Address, Prefix = _prefix });
+        await using var registrant = new EtcdRegistry(new RegistryOptions { Address = etcd.Address, Prefix = _prefix });
+        await using var observer = new EtcdRegistry(new RegistryOptions { Address = etcd.Address, Prefix = _prefix });
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var events = Collect(observer, cancel.Token);
         await Task.Delay(200); // the watch is being set up: nothing to await from outside
@@ -90,8 +90,8 @@ public sealed class EtcdRegistryRecoveryTests
         await using var etcd = await PrivateEtcd.StartAsync();
         await using var proxy = new TcpProxy(etcd.Port);
         using var raw = new EtcdClient("http://" + etcd.Address);
-        await using var registrant = new EtcdRegistry(new EtcdOptions { Address = etcd.Address, Prefix = _prefix });
-        await using var observer = new EtcdRegistry(new EtcdOptions { Address = proxy.Address, Prefix = _prefix });
+        await using var registrant = new EtcdRegistry(new RegistryOptions { Address = etcd.Address, Prefix = _prefix });
+        await using var observer = new EtcdRegistry(new RegistryOptions { Address = proxy.Address, Prefix = _prefix });
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await registrant.RegisterAsync(Service("kept"));
         await registrant.RegisterAsync(Service("leaving"));

@@ -1,3 +1,4 @@
+using Micro.Tests.Shared;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -36,11 +37,7 @@ internal sealed class PrivateEtcd : IAsyncDisposable
             $"--name private --data-dir {_dir}/data --listen-client-urls http://{Address} --advertise-client-urls http://{Address} " +
             $"--listen-peer-urls {peer} --initial-advertise-peer-urls {peer} --initial-cluster private={peer}")
         { RedirectStandardOutput = true, RedirectStandardError = true };
-        _process = Process.Start(info)!;
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process = Process.Start(info)!.DiscardOutput();
         using var client = new EtcdClient("http://" + Address);
         var clock = Stopwatch.StartNew();
         while (true)

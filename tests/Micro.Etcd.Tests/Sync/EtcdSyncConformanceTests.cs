@@ -9,9 +9,9 @@ namespace Micro.Etcd.Tests.Sync;
 
 public sealed class EtcdSyncConformanceTests : SyncConformance, IDisposable
 {
-    private readonly dotnet_etcd.EtcdClient _client = EtcdConnection.Create(new EtcdOptions { Address = TestServers.Etcd });
+    private readonly dotnet_etcd.EtcdClient _client = EtcdConnection.Create(TestServers.Etcd);
 
-    protected override ISync CreateSync(SyncOptions options) => new EtcdSync(EtcdConnection.Create(new EtcdOptions { Address = TestServers.Etcd }), options) { OwnsClient = true };
+    protected override ISync CreateSync(SyncOptions options) => new EtcdSync(EtcdConnection.Create(TestServers.Etcd), options) { OwnsClient = true };
 
     protected override async Task RevokeAsync(ISync sync, string key)
     {
@@ -32,5 +32,5 @@ public sealed class EtcdSyncProcessTests : SyncProcessConformance
 
     protected override string Address => TestServers.Etcd;
 
-    protected override ISync CreateSync() => new EtcdSync(EtcdConnection.Create(new EtcdOptions { Address = TestServers.Etcd })) { OwnsClient = true };
+    protected override ISync CreateSync() => new EtcdSync(EtcdConnection.Create(TestServers.Etcd)) { OwnsClient = true };
 }

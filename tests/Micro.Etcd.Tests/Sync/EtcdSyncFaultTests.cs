@@ -18,7 +18,7 @@ public sealed class EtcdSyncFaultTests
         {
             await using var etcd = PrivateServer.Etcd();
             await etcd.StartAsync();
-            using var client = EtcdConnection.Create(new EtcdOptions { Address = etcd.Address });
+            using var client = EtcdConnection.Create(etcd.Address);
             await using var sync = new EtcdSync(client);
             var held = await sync.LockAsync("outage", new LockOptions { Ttl = TimeSpan.FromSeconds(3) });
 
@@ -51,8 +51,8 @@ public sealed class EtcdSyncFaultTests
     {
         await using var etcd = PrivateServer.Etcd();
         await etcd.StartAsync();
-        using var holderClient = EtcdConnection.Create(new EtcdOptions { Address = etcd.Address });
-        using var waiterClient = EtcdConnection.Create(new EtcdOptions { Address = etcd.Address });
+        using var holderClient = EtcdConnection.Create(etcd.Address);
+        using var waiterClient = EtcdConnection.Create(etcd.Address);
         await using var holder = new EtcdSync(holderClient);
         await using var waiter = new EtcdSync(waiterClient);
         var held = await holder.LockAsync("job", new LockOptions { Ttl = TimeSpan.FromSeconds(3) });

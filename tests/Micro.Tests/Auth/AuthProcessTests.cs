@@ -73,26 +73,14 @@ public sealed class AuthProcessTests(ITestOutputHelper output) : IDisposable
 
     private Process Start(string name, string arguments)
     {
-        var config = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Micro.slnx"))) root = Path.GetDirectoryName(root.TrimEnd('/'))!;
-        var dll = Path.Combine(root, "examples", name, "bin", config, "net10.0", name + ".dll");
-        var info = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("MICRO_", StringComparison.Ordinal)).ToList()) info.Environment.Remove(key);
-        foreach (var (key, value) in Environment()) info.Environment[key] = value;
-        var process = Process.Start(info)!;
+        var process = Conformance.ChildProcess.StartAsUser("examples", name, arguments, Environment());
         _processes.Add(process);
         return process;
     }
 
     public void Dispose()
     {
-        foreach (var process in _processes)
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-            process.WaitForExit(5000);
-            process.Dispose();
-        }
+        Conformance.ChildProcess.KillAll(_processes);
         Directory.Delete(_folder, recursive: true);
     }
 }

@@ -45,26 +45,15 @@ public sealed class HttpBrokerNamespaceTests : IDisposable
     /// <summary>Runs a built example inside a namespace, with the user's environment minus Micro settings.</summary>
     private Process Start(NetworkNamespace ns, string name, string arguments)
     {
-        var config = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Micro.slnx"))) root = Path.GetDirectoryName(root.TrimEnd('/'))!;
-        var dll = Path.Combine(root, "examples", name, "bin", config, "net10.0", name + ".dll");
-        var info = new ProcessStartInfo("ip", $"netns exec {ns.Name} dotnet \"{dll}\" {arguments}") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("MICRO_", StringComparison.Ordinal)).ToList()) info.Environment.Remove(key);
-        info.Environment["MICRO_BROKER_OUTBOX_PATH"] = Path.Combine(_data, name);
-        var process = Process.Start(info)!;
+        var process = Conformance.ChildProcess.StartAsUser("examples", name, arguments,
+            new Dictionary<string, string> { ["MICRO_BROKER_OUTBOX_PATH"] = Path.Combine(_data, name) }, ns.Name);
         _processes.Add(process);
         return process;
     }
 
     public void Dispose()
     {
-        foreach (var process in _processes)
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-            process.WaitForExit(5000);
-            process.Dispose();
-        }
+        Conformance.ChildProcess.KillAll(_processes);
         _a.Dispose();
         _b.Dispose();
         Directory.Delete(_data, recursive: true);

@@ -159,14 +159,7 @@ public sealed class MdnsHijackTests : IDisposable
 
     private Process Start(NetworkNamespace ns, string name, string arguments, Dictionary<string, string> env)
     {
-        var config = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Micro.slnx"))) root = Path.GetDirectoryName(root.TrimEnd('/'))!;
-        var dll = Path.Combine(root, "examples", name, "bin", config, "net10.0", name + ".dll");
-        var info = new ProcessStartInfo("ip", $"netns exec {ns.Name} dotnet \"{dll}\" {arguments}") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("MICRO_", StringComparison.Ordinal)).ToList()) info.Environment.Remove(key);
-        foreach (var (key, value) in env) info.Environment[key] = value;
-        var process = Process.Start(info)!;
+        var process = Conformance.ChildProcess.StartAsUser("examples", name, arguments, env, ns.Name);
         _processes.Add(process);
         return process;
     }
@@ -174,12 +167,7 @@ public sealed class MdnsHijackTests : IDisposable
     public void Dispose()
     {
         _stop.Cancel();
-        foreach (var process in _processes)
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-            process.WaitForExit(5000);
-            process.Dispose();
-        }
+        Conformance.ChildProcess.KillAll(_processes);
         _a.Dispose();
         _b.Dispose();
         if (Directory.Exists(_ca)) Directory.Delete(_ca, recursive: true);

@@ -15,15 +15,7 @@ internal sealed class NodeClient : IDisposable
 
     private NodeClient(Process process) => _process = process;
 
-    public static string InteropFolder
-    {
-        get
-        {
-            var root = AppContext.BaseDirectory;
-            while (!File.Exists(Path.Combine(root, "Micro.slnx"))) root = Path.GetDirectoryName(root.TrimEnd('/'))!;
-            return Path.Combine(root, "tests", "interop");
-        }
-    }
+    public static string InteropFolder => Path.Combine(Micro.Tests.Shared.RepoPaths.Root, "tests", "interop");
 
     public static NodeClient Start(string script, params string[] arguments)
     {

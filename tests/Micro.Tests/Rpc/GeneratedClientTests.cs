@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Micro.Tests.Shared;
 using System.Net;
 using System.Net.Sockets;
 using Grpc.Net.Client;
@@ -44,12 +45,7 @@ internal sealed class ExampleProcess : IDisposable
 
     public static ExampleProcess Start(string name, string arguments)
     {
-        var process = Micro.Tests.Store.ChildProcess.Start("examples", name, arguments);
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return new ExampleProcess(process);
+        return new ExampleProcess(Micro.Tests.Store.ChildProcess.Start("examples", name, arguments).DiscardOutput());
     }
 
     /// <summary>Waits until the process accepts TCP connections on <paramref name="port"/>.</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Micro.Client;
 using Micro.Registry;
+using Micro.Tests.Shared.Selector;
 using Micro.Selector;
 using Micro.Tests.Rpc;
 using Microsoft.Extensions.Time.Testing;
@@ -90,22 +91,5 @@ public class PowerOfTwoChoicesTests
         await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Worker(1500)))).WaitAsync(TimeSpan.FromSeconds(120));
         var share = counting.Picks(slowAddress) / (double)counting.Total;
         Assert.InRange(share, low, high);
-    }
-
-    /// <summary>Counts picks per address and passes feedback through to the selector under test.</summary>
-    private sealed class CountingSelector(ISelector inner) : ISelector
-    {
-        private readonly ConcurrentDictionary<string, int> _picks = new();
-        public string Name => inner.Name;
-        public int Picks(string address) => _picks.GetValueOrDefault(address);
-        public int Total => _picks.Values.Sum();
-        public void Reset() => _picks.Clear();
-        public NodeInfo Select(string service, IReadOnlyList<NodeInfo> nodes)
-        {
-            var node = inner.Select(service, nodes);
-            _picks.AddOrUpdate(node.Address, 1, (_, n) => n + 1);
-            return node;
-        }
-        public void Report(string service, NodeInfo node, CallOutcome outcome, TimeSpan latency) => inner.Report(service, node, outcome, latency);
     }
 }

@@ -11,4 +11,5 @@ internal sealed class MdnsCounters
     public int UnicastLimited;
     public int SocketReopens;
     public int QueriesSent;
+    public int QueriesIgnored;
 }

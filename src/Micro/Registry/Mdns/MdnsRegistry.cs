@@ -18,6 +18,8 @@ namespace Micro.Registry.Mdns;
 /// defend their records against goodbyes and conflicts, and say goodbye (TTL 0) when they deregister.
 /// Lookups answer from a bounded cache (<see cref="MdnsCache"/>) filled by announcements and answers; a
 /// service that is not there is asked for with backoff. Everything received is treated as hostile.
+/// A process that only calls services (a client, a test) is a querier only: the responder is made on the first
+/// register, and until then queries from the link are dropped unread.
 /// </summary>
 public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
 {
@@ -31,7 +33,8 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly NetworkNamespaceScope _scope = new();
     private readonly MdnsCache _cache;
-    private readonly MdnsResponder _responder;
+    // Made on the first register: a client-only process neither answers nor announces (and keeps no answer queue or timer).
+    private volatile MdnsResponder? _responder;
     private readonly MdnsInterfaceMonitor _monitor;
     private readonly Dictionary<string, LocalInstance> _local = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, (long NextQuery, long Interval)> _absent = new(StringComparer.Ordinal);
@@ -52,7 +55,6 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _transport = new MdnsTransport(NetworkInterfacePicker.Pick(_options.Interfaces), _options.Port);
         _cache = new MdnsCache(_options, _time, Publish);
-        _responder = new MdnsResponder(() => _localSnapshot, () => _transport, _options, _time, Counters);
         _monitor = new MdnsInterfaceMonitor(_scope, _options.Interfaces, _options.InterfaceCheckInterval, Differs, Reopen, e => Log.InterfaceCheckFailed(_logger, e));
         _receiving = Task.WhenAll(
             Task.Run(() => ReceiveAsync(oneShot: false, _stop.Token)),
@@ -65,16 +67,29 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
     /// <inheritdoc />
     public string Name => "mdns";
 
-    /// <summary>Interfaces the registry sends and listens on.</summary>
-    public IReadOnlyList<string> Interfaces => _transport.Interfaces.Select(i => i.Name).ToList();
+    /// <summary>Interfaces the registry sends and listens on (tests).</summary>
+    internal IReadOnlyList<string> Interfaces => _transport.Interfaces.Select(i => i.Name).ToList();
 
-    /// <summary>Packets received that were not valid DNS (ignored).</summary>
-    public int MalformedPackets => Volatile.Read(ref Counters.Malformed);
+    /// <summary>Packets received that were not valid DNS (ignored; tests).</summary>
+    internal int MalformedPackets => Volatile.Read(ref Counters.Malformed);
 
     internal MdnsCounters Counters { get; } = new();
 
     /// <summary>Remote nodes cached (tests).</summary>
     internal int CachedNodes { get { lock (_gate) return _cache.Count; } }
+
+    /// <summary>Whether this process answers queries and announces: only once it has registered a node.</summary>
+    internal bool Responding => _responder is not null;
+
+    /// <summary>The responder, made on first use (a register): the querier half needs none.</summary>
+    private MdnsResponder Responder
+    {
+        get
+        {
+            if (_responder is { } made) return made;
+            lock (_gate) return _responder ??= new MdnsResponder(() => _localSnapshot, () => _transport, _options, _time, Counters);
+        }
+    }
 
     /// <summary>TXT payloads decoded so far (tests: a repeated announcement is not decoded again).</summary>
     internal int Decodes { get { lock (_gate) return _cache.Decodes; } }
@@ -95,7 +110,7 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
             if (known is not null && known.Same(single, ttl, interfaces))
             {
                 // A heartbeat with nothing new: refresh only when peers' caches need it (RFC 6762 §8.3, §5.2).
-                if (_time.GetElapsedTime(known.LastAnnounced, now) >= TimeSpan.FromSeconds(ttl / 2.0)) _responder.Announce(known);
+                if (_time.GetElapsedTime(known.LastAnnounced, now) >= TimeSpan.FromSeconds(ttl / 2.0)) Responder.Announce(known);
                 continue;
             }
             var instance = LocalInstance.Create(single, ttl, interfaces, known); // throws when too large for mDNS
@@ -114,12 +129,12 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
             if (previous is null) Publish(RegistryEventType.Create, instance.Advertised);
             else if (!RegistryRecords.Same(previous.Advertised, instance.Advertised)) Publish(RegistryEventType.Update, instance.Advertised);
         }
-        if (previous is not null) _responder.Forget(previous); // a queued answer must not re-announce the old record
-        _responder.Announce(instance);
+        if (previous is not null) Responder.Forget(previous); // a queued answer must not re-announce the old record
+        Responder.Announce(instance);
         _ = Task.Delay(TimeSpan.FromSeconds(1), _time, _stop.Token).ContinueWith(_ =>
         {
             lock (_gate) if (!_local.TryGetValue(instance.Instance, out var current) || !ReferenceEquals(current, instance)) return;
-            _responder.Announce(instance);
+            Responder.Announce(instance);
         }, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
     }
 
@@ -136,7 +151,7 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
                 _localSnapshot = [.. _local.Values];
                 Publish(RegistryEventType.Delete, known.Advertised);
             }
-            _responder.Goodbye(known);
+            Responder.Goodbye(known);
         }
         return Task.CompletedTask;
     }
@@ -315,9 +330,15 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
             Counters.OffLinkDropped++;
             return;
         }
+        var responder = _responder;
+        if ((responder is null || oneShot) && !DnsCodec.IsResponse(packet))
+        {
+            Counters.QueriesIgnored++; // nothing of ours to answer with: not even decoded
+            return;
+        }
         var message = DnsCodec.Decode(packet);
         if (message.IsResponse) Absorb(message);
-        else if (!oneShot) _responder.Answer(message, from);
+        else responder!.Answer(message, from);
     }
 
     /// <summary>
@@ -359,7 +380,7 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
             if (ours.LastDefended != 0 && _time.GetElapsedTime(ours.LastDefended, now) < TimeSpan.FromMilliseconds(200)) continue;
             ours.LastDefended = now;
             Log.Defended(_logger, ours.Instance);
-            _responder.Announce(ours);
+            Responder.Announce(ours);
         }
     }
 
@@ -396,7 +417,7 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
         foreach (var known in locals)
         {
             var instance = known.FollowsInterfaces ? LocalInstance.Create(known.Registered, known.Ttl, interfaces, known) : known;
-            if (ReferenceEquals(instance, known)) _responder.Announce(known);
+            if (ReferenceEquals(instance, known)) Responder.Announce(known);
             else Install(instance, known);
         }
         Query();
@@ -436,12 +457,12 @@ public sealed partial class MdnsRegistry : IRegistry, IAsyncDisposable
         if (_stop.IsCancellationRequested) return;
         LocalInstance[] locals;
         lock (_gate) locals = [.. _local.Values];
-        foreach (var instance in locals) _responder.Goodbye(instance);
+        foreach (var instance in locals) Responder.Goodbye(instance);
         await _stop.CancelAsync().ConfigureAwait(false);
         _monitor.Dispose();
         await _sweep.DisposeAsync().ConfigureAwait(false);
         await _goodbyeSweep.DisposeAsync().ConfigureAwait(false);
-        _responder.Dispose();
+        _responder?.Dispose();
         _transport.Dispose();
         try { await _receiving.ConfigureAwait(false); } catch (OperationCanceledException) { }
         _scope.Dispose();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Micro.Tests.Shared;
 using Micro.Registry;
 using Micro.Registry.Mdns;
 
@@ -79,11 +80,7 @@ public sealed class AvahiInteropTests : IDisposable
     {
         var info = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
         if (bus) info.Environment["DBUS_SYSTEM_BUS_ADDRESS"] = _bus;
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = Process.Start(info)!.DiscardOutput();
         _processes.Add(process);
         return process;
     }
@@ -96,12 +93,7 @@ public sealed class AvahiInteropTests : IDisposable
 
     public void Dispose()
     {
-        foreach (var process in Enumerable.Reverse(_processes))
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-            process.WaitForExit(5000);
-            process.Dispose();
-        }
+        Conformance.ChildProcess.KillAll(Enumerable.Reverse(_processes));
         _a.Dispose();
         _b.Dispose();
         Directory.Delete(_dir, recursive: true);

@@ -46,20 +46,7 @@ public sealed class HostilePacketTests : IAsyncLifetime
     /// <summary>A raw socket on host B: port 5353 (a "real" mDNS peer) unless <paramref name="bind"/> says otherwise.</summary>
     private Socket Attacker(IPEndPoint? bind = null, bool loopback = true)
     {
-        var address = IPAddress.Parse(AddressB);
-        var socket = _b.Run(() =>
-        {
-            var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            s.SetRawSocketOption(1, 15, BitConverter.GetBytes(1)); // SO_REUSEPORT: share 5353 with the observer
-            s.Bind(bind ?? new IPEndPoint(IPAddress.Any, 5353));
-            s.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastTimeToLive, 255);
-            s.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastLoopback, loopback);
-            s.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, address.GetAddressBytes());
-            s.Ttl = 255;
-            if (bind is null) s.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(MdnsTransport.Group, address));
-            return s;
-        });
+        var socket = HostilePackets.Socket(_b, IPAddress.Parse(AddressB), bind, loopback);
         _sockets.Add(socket);
         return socket;
     }
@@ -122,7 +109,7 @@ public sealed class HostilePacketTests : IAsyncLifetime
         var observer = Registry(_b);
         await SeenAsync(observer);
         var attacker = Attacker();
-        var answers = Collect(attacker, IPAddress.Parse(AddressA), TimeSpan.FromSeconds(2.5));
+        var answers = HostilePackets.Collect(attacker, IPAddress.Parse(AddressA), TimeSpan.FromSeconds(2.5));
         var query = HostilePackets.RepeatedQuestions(1500);
         var sentBefore = _victim.Counters.PacketsSent;
         await Task.Delay(1100); // past the rate-limit second of the victim's own announcements
@@ -188,7 +175,7 @@ public sealed class HostilePacketTests : IAsyncLifetime
         var spoofed = Attacker(new IPEndPoint(IPAddress.Parse("192.0.2.9"), 0));
         var onLink = Attacker(new IPEndPoint(IPAddress.Parse(AddressB), 0));
 
-        var control = Collect(onLink, IPAddress.Parse(AddressA), TimeSpan.FromSeconds(3), stopAtFirst: true);
+        var control = HostilePackets.Collect(onLink, IPAddress.Parse(AddressA), TimeSpan.FromSeconds(3), stopAtFirst: true);
         onLink.SendTo(HostilePackets.Query(id: 4242), _group);
         var reply = Assert.Single(await control);
         var decoded = DnsCodec.Decode(reply);
@@ -197,7 +184,7 @@ public sealed class HostilePacketTests : IAsyncLifetime
         Assert.All(decoded.Answers.Concat(decoded.Additionals), r => Assert.True(r.Ttl <= 10));
 
         var droppedBefore = _victim.Counters.OffLinkDropped;
-        var none = Collect(spoofed, IPAddress.Parse(AddressA), TimeSpan.FromSeconds(1.5));
+        var none = HostilePackets.Collect(spoofed, IPAddress.Parse(AddressA), TimeSpan.FromSeconds(1.5));
         spoofed.SendTo(HostilePackets.Query(id: 4343), _group);
         Assert.Empty(await none);
         Assert.True(_victim.Counters.OffLinkDropped > droppedBefore, "the spoofed query did not reach the victim");
@@ -252,26 +239,6 @@ public sealed class HostilePacketTests : IAsyncLifetime
         catch (OperationCanceledException) { }
         return deletes;
     }
-
-    /// <summary>Packets arriving at <paramref name="socket"/> from <paramref name="from"/> during <paramref name="window"/>.</summary>
-    private static Task<List<byte[]>> Collect(Socket socket, IPAddress from, TimeSpan window, bool stopAtFirst = false) => Task.Run(async () =>
-    {
-        var packets = new List<byte[]>();
-        var buffer = new byte[65536];
-        using var timeout = new CancellationTokenSource(window);
-        try
-        {
-            while (true)
-            {
-                var result = await socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), timeout.Token);
-                if (!((IPEndPoint)result.RemoteEndPoint).Address.Equals(from)) continue;
-                packets.Add(buffer.AsSpan(0, result.ReceivedBytes).ToArray());
-                if (stopAtFirst) break;
-            }
-        }
-        catch (OperationCanceledException) { }
-        return packets;
-    });
 
     public async Task DisposeAsync()
     {

@@ -1,7 +1,10 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
+using Micro.Registry.Mdns;
 using Micro.Registry.Mdns.Protocol;
 
 namespace Micro.Tests.Registry.Mdns;
@@ -125,4 +128,40 @@ internal static class HostilePackets
         }
         return [.. bytes];
     }
+
+    /// <summary>A raw UDP socket in <paramref name="ns"/>: port 5353 shared with any registry there (joined to the group) unless <paramref name="bind"/> says otherwise.</summary>
+    public static Socket Socket(NetworkNamespace ns, IPAddress address, IPEndPoint? bind = null, bool loopback = true) => ns.Run(() =>
+    {
+        var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        s.SetRawSocketOption(1, 15, BitConverter.GetBytes(1)); // SO_REUSEPORT: share 5353 with the registries
+        s.Bind(bind ?? new IPEndPoint(IPAddress.Any, 5353));
+        s.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastTimeToLive, 255);
+        s.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastLoopback, loopback);
+        s.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, address.GetAddressBytes());
+        s.Ttl = 255;
+        if (bind is null) s.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(MdnsTransport.Group, address));
+        return s;
+    });
+
+    /// <summary>Packets arriving at <paramref name="socket"/> from <paramref name="from"/> during <paramref name="window"/>.</summary>
+    public static Task<List<byte[]>> Collect(Socket socket, IPAddress from, TimeSpan window, bool stopAtFirst = false) => Task.Run(async () =>
+    {
+        var packets = new List<byte[]>();
+        var buffer = new byte[65536];
+        using var timeout = new CancellationTokenSource(window);
+        try
+        {
+            while (true)
+            {
+                var result = await socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), timeout.Token);
+                if (!((IPEndPoint)result.RemoteEndPoint).Address.Equals(from)) continue;
+                packets.Add(buffer.AsSpan(0, result.ReceivedBytes).ToArray());
+                if (stopAtFirst) break;
+            }
+        }
+        catch (OperationCanceledException) { }
+        return packets;
+    });
+
 }

@@ -57,6 +57,9 @@ internal static class DnsCodec
         return writer.ToArray();
     }
 
+    /// <summary>Whether the header says response (QR set), read without decoding the rest; false for a packet too short to be DNS.</summary>
+    public static bool IsResponse(ReadOnlySpan<byte> packet) => packet.Length >= HeaderLength && (packet[2] & 0x80) != 0;
+
     /// <summary>Decodes a packet from the network; throws <see cref="FormatException"/> when it is not valid DNS.</summary>
     public static DnsMessage Decode(ReadOnlySpan<byte> packet)
     {
