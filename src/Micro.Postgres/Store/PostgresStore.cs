@@ -222,7 +222,9 @@ public sealed class PostgresStore : IStore
                 return;
             }
             // Two processes creating the same schema at once: one loses a race in the catalog; the second try sees it.
-            catch (PostgresException e) when (attempt < 3 && e.SqlState is "23505" or "42P06" or "42P07" or "40001")
+            // (the table's row type can collide as 42710 duplicate_object, not only as the table or schema).
+            catch (PostgresException e) when (attempt < 3 && e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateSchema
+                or PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.DuplicateObject or PostgresErrorCodes.SerializationFailure)
             {
             }
         }
