@@ -63,7 +63,7 @@ public static class SubscribeCommand
             }
 
             var broker = cli.Services.Broker;
-            await using var listener = await DeliveryListener.ForAsync(broker, endpoint, cli.Services.Logging, ct).ConfigureAwait(false);
+            await using var listener = await DeliveryListener.ForAsync(broker, endpoint, cli.Services.RegistryInterfaces, cli.Services.Logging, ct).ConfigureAwait(false);
             var tail = await TopicTail.StartAsync(broker, name, parse.GetValue(group), ShowAsync, ct).ConfigureAwait(false);
             try
             {

@@ -44,7 +44,7 @@ public sealed class DashboardServer : IAsyncDisposable
         _services = services;
         _endpoint = endpoint;
         _view = new RegistryView(services.Registry, services.Logging.CreateLogger("Micro.Cli.Dashboard"));
-        _tails = new DashboardTails(() => services.Broker, endpoint.Address, services.Logging);
+        _tails = new DashboardTails(() => services.Broker, endpoint.Address, services.RegistryInterfaces, services.Logging);
         // With auth on, the page needs a sign-in and every call carries the signed-in account's token.
         if (services.Provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Auth.AuthOptions>>().Value.Enabled) _sessions = new DashboardSessions(services.Provider.GetRequiredService<Auth.IAuth>());
     }

@@ -13,7 +13,7 @@ namespace Micro.Cli.Dashboard;
 /// messages, never anyone else's. The last page to leave ends the subscription. With the HTTP broker one delivery
 /// listener serves every tail. The broker is resolved on the first tail: a dashboard nobody tails with needs no broker.
 /// </summary>
-public sealed class DashboardTails(Func<IBroker> broker, IPAddress listenAddress, ILoggerFactory logging) : IAsyncDisposable
+public sealed class DashboardTails(Func<IBroker> broker, IPAddress listenAddress, IReadOnlyList<string>? interfaces, ILoggerFactory logging) : IAsyncDisposable
 {
     /// <summary>Topics tailed at once.</summary>
     public const int MaxTopics = 32;
@@ -46,7 +46,7 @@ public sealed class DashboardTails(Func<IBroker> broker, IPAddress listenAddress
                 if (_topics.Count >= MaxTopics) throw new CliException(ExitCodes.Failure, "cli.dashboard.too_many_tails", $"the dashboard tails {MaxTopics} topics already");
                 if (!_listenerStarted)
                 {
-                    _listener = await DeliveryListener.ForAsync(broker(), new IPEndPoint(listenAddress, 0), logging, cancellationToken).ConfigureAwait(false);
+                    _listener = await DeliveryListener.ForAsync(broker(), new IPEndPoint(listenAddress, 0), interfaces, logging, cancellationToken).ConfigureAwait(false);
                     _listenerStarted = true;
                 }
                 // The page is in before the subscription starts: the first message has somewhere to go.

@@ -57,6 +57,9 @@ public sealed class CliServices : IAsyncDisposable
     /// <summary>Logging that writes to stderr only (stdout carries results and the MCP protocol).</summary>
     public ILoggerFactory Logging => Provider.GetRequiredService<ILoggerFactory>();
 
+    /// <summary>The interfaces the registry announces on (MICRO_REGISTRY_INTERFACES), so the tool's own listeners advertise what a service would.</summary>
+    public IReadOnlyList<string>? RegistryInterfaces => Provider.GetService<Microsoft.Extensions.Options.IOptions<RegistryOptions>>()?.Value.Interfaces;
+
     private static ServiceProvider Build(IConfiguration configuration, bool verbose)
     {
         var services = new ServiceCollection();

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.NetworkInformation;
-using System.Net.Sockets;
 using Micro.Broker;
 using Micro.Broker.Http;
 using Micro.Cli.Hosting;
@@ -30,8 +28,8 @@ public sealed class DeliveryListener : IAsyncDisposable
     /// <summary>host:port the publishers deliver to (in the registry).</summary>
     public string Address { get; }
 
-    /// <summary>Listens on <paramref name="endpoint"/> (port 0: any free port) for <paramref name="broker"/>'s deliveries and sets its address.</summary>
-    public static async Task<DeliveryListener> StartAsync(HttpBroker broker, IPEndPoint endpoint, ILoggerFactory logging, CancellationToken cancellationToken)
+    /// <summary>Listens on <paramref name="endpoint"/> (for 0.0.0.0 advertising an address of <paramref name="interfaces"/>, as mDNS picks them) (port 0: any free port) for <paramref name="broker"/>'s deliveries and sets its address.</summary>
+    public static async Task<DeliveryListener> StartAsync(HttpBroker broker, IPEndPoint endpoint, IReadOnlyList<string>? interfaces, ILoggerFactory logging, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(broker);
         ArgumentNullException.ThrowIfNull(endpoint);
@@ -46,25 +44,18 @@ public sealed class DeliveryListener : IAsyncDisposable
             return Task.CompletedTask;
         });
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var address = new IPEndPoint(Advertised(endpoint.Address), LocalWebHost.BoundPort(app, endpoint.Port)).ToString();
+        var address = new IPEndPoint(Advertised(endpoint.Address, interfaces), LocalWebHost.BoundPort(app, endpoint.Port)).ToString();
         broker.Address ??= address;
         return new DeliveryListener(app, broker.Address);
     }
 
     /// <summary>A listener when <paramref name="broker"/> is the HTTP broker (null for brokers with a server of their own).</summary>
-    public static async Task<DeliveryListener?> ForAsync(IBroker broker, IPEndPoint endpoint, ILoggerFactory logging, CancellationToken cancellationToken) =>
-        broker is HttpBroker http ? await StartAsync(http, endpoint, logging, cancellationToken).ConfigureAwait(false) : null;
+    public static async Task<DeliveryListener?> ForAsync(IBroker broker, IPEndPoint endpoint, IReadOnlyList<string>? interfaces, ILoggerFactory logging, CancellationToken cancellationToken) =>
+        broker is HttpBroker http ? await StartAsync(http, endpoint, interfaces, logging, cancellationToken).ConfigureAwait(false) : null;
 
-    /// <summary>The listen address itself, or for 0.0.0.0 the first IPv4 address of an interface that is up (loopback when there is none).</summary>
-    private static IPAddress Advertised(IPAddress listen)
-    {
-        if (!listen.Equals(IPAddress.Any)) return listen;
-        return NetworkInterface.GetAllNetworkInterfaces()
-            .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
-            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
-            .Select(u => u.Address)
-            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? IPAddress.Loopback;
-    }
+    /// <summary>The listen address itself, or for 0.0.0.0 the address a service's wildcard listener would advertise.</summary>
+    private static IPAddress Advertised(IPAddress listen, IReadOnlyList<string>? interfaces) =>
+        listen.Equals(IPAddress.Any) ? Micro.Registry.Mdns.NetworkInterfacePicker.Advertised(interfaces) ?? IPAddress.Loopback : listen;
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()

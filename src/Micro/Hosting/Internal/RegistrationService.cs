@@ -105,8 +105,7 @@ internal sealed class RegistrationService(
     /// For a wildcard listener: the first address mDNS announces on (the same interface picker, so the advertised
     /// address is always one peers can reach on a network we announce to); MICRO_SERVER_ADVERTISE overrides it.
     /// </summary>
-    private static IPAddress? AnnouncedAddress(IReadOnlyList<string>? interfaces) =>
-        Registry.Mdns.NetworkInterfacePicker.Pick(interfaces).Select(i => i.Address).FirstOrDefault();
+    private static IPAddress? AnnouncedAddress(IReadOnlyList<string>? interfaces) => Registry.Mdns.NetworkInterfacePicker.Advertised(interfaces);
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;

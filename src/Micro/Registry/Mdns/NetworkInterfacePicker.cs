@@ -32,6 +32,9 @@ internal static class NetworkInterfacePicker
     private const int DefaultMtu = 1500;
     private const int MaxMtu = 9000;
 
+    /// <summary>The address a wildcard listener advertises: the first one mDNS announces on, so peers can reach it.</summary>
+    public static IPAddress? Advertised(IReadOnlyList<string>? names) => Pick(names).Select(i => i.Address).FirstOrDefault();
+
     public static IReadOnlyList<MdnsInterface> Pick(IReadOnlyList<string>? names)
     {
         var all = new List<(NetworkInterface Interface, MdnsInterface Mdns)>();
