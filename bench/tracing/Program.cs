@@ -1,7 +1,7 @@
 // Unary Micro calls with tracing off (nobody listens) against tracing on (OpenTelemetry SDK, every call sampled: client
 // call span, attempt span and server span, traceparent propagated; a processor that drops every span, so only the cost
 // of producing them is measured), in one run, alternating rounds. Optionally a third side with metrics on as well.
-//   bench/run.sh tracing [--seconds 5] [--rounds 3] [--payload 64] [--metrics]
+//   bench/run.sh tracing [--seconds 5] [--rounds 3] [--payload 64] [--metrics] [--explain] [--side NAME] [--types]
 using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf;
@@ -70,6 +70,23 @@ for (var round = 0; round < rounds; round++)
         using (start()) result = await LoadLoop.MeasureAsync(call, InFlight, TimeSpan.FromSeconds(seconds));
         results[name].Add(result);
         Console.WriteLine($"{name,-15} {result.Throughput,10:F0} {result.P50Us,8:F0} {result.P99Us,8:F0} {result.CpuUs,12:F1} {result.Bytes,8:F0}");
+    }
+}
+if (args.Contains("--types"))
+{
+    // Which types each side allocates beyond plain (the runtime's allocation sampling): where tracing's bytes go.
+    using var sampler = new AllocationSampler();
+    Dictionary<string, double>? plainTypes = null;
+    foreach (var (name, start) in sides)
+    {
+        Dictionary<string, double> types;
+        using (start()) types = await sampler.SampleAsync(async () => (await LoadLoop.MeasureAsync(call, InFlight, TimeSpan.FromSeconds(4 * seconds))).Bytes);
+        if (plainTypes is null) { plainTypes = types; continue; }
+        var extra = types.Select(t => (t.Key, Bytes: t.Value - plainTypes.GetValueOrDefault(t.Key)))
+            .Concat(plainTypes.Where(p => !types.ContainsKey(p.Key)).Select(p => (p.Key, Bytes: -p.Value)))
+            .Where(t => Math.Abs(t.Bytes) >= 8).OrderByDescending(t => Math.Abs(t.Bytes)).Take(30);
+        Console.WriteLine($"# {name}, bytes per call by type beyond plain:");
+        foreach (var (type, bytes) in extra) Console.WriteLine($"#   {bytes,7:F0}  {type}");
     }
 }
 if (sides.Count < 2) return;

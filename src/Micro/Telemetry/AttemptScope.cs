@@ -8,4 +8,10 @@ internal readonly record struct AttemptScope(Activity? Span, Activity? Call, str
 {
     /// <summary>The span whose context the attempt sends as <c>traceparent</c>: its own, else the one it runs under.</summary>
     public Activity? Propagated => Span ?? Call ?? Activity.Current;
+
+    /// <summary>
+    /// The context the attempt started in (Micro's span current), restored when it ends; null when the span stayed
+    /// current across the transport.
+    /// </summary>
+    public ExecutionContext? Resume { get; init; }
 }

@@ -41,8 +41,13 @@ internal sealed class ServerTelemetryMiddleware : IServerMiddleware
         var names = RpcNames.For(context.Service, context.Endpoint);
         var started = Stopwatch.GetTimestamp();
         Activity? activity = null;
+        ExecutionContext? before = null;
         if (MicroTelemetry.Source.HasListeners())
         {
+            // The context before the span: going back to it when the call ends makes Dispose's "parent current
+            // again" a no-op instead of one more execution-context copy per call (this middleware is outermost and
+            // runs inside the call's own async method, so nothing outside sees the difference).
+            before = ExecutionContext.Capture();
             var parent = TraceContext.Extract(context, static (object? carrier, string key, out string? value, out IEnumerable<string>? values) =>
             {
                 values = null;
@@ -58,38 +63,39 @@ internal sealed class ServerTelemetryMiddleware : IServerMiddleware
         }
         catch (Exception e)
         {
-            End(activity, names, started, e);
+            End(activity, before, names, started, e);
             throw;
         }
         // A handler that finished synchronously (the common echo/lookup case) costs no async state machine here.
         if (pending.IsCompletedSuccessfully)
         {
-            End(activity, names, started, null);
+            End(activity, before, names, started, null);
             return pending;
         }
-        return AwaitAsync(pending, activity, names, started);
+        return AwaitAsync(pending, activity, before, names, started);
     }
 
-    private async ValueTask<object?> AwaitAsync(ValueTask<object?> pending, Activity? activity, RpcNames names, long started)
+    private async ValueTask<object?> AwaitAsync(ValueTask<object?> pending, Activity? activity, ExecutionContext? before, RpcNames names, long started)
     {
         try
         {
             var result = await pending.ConfigureAwait(false);
-            End(activity, names, started, null);
+            End(activity, before, names, started, null);
             return result;
         }
         catch (Exception e)
         {
-            End(activity, names, started, e);
+            End(activity, before, names, started, e);
             throw;
         }
     }
 
-    private void End(Activity? activity, RpcNames names, long started, Exception? error)
+    private void End(Activity? activity, ExecutionContext? before, RpcNames names, long started, Exception? error)
     {
         var outcome = CallOutcomeInfo.From(error);
         if (activity is not null)
         {
+            if (before is not null) ExecutionContext.Restore(before);
             if (activity.IsAllDataRequested) RpcSpan.End(activity, outcome, Conventions, server: true);
             activity.Dispose();
         }
