@@ -83,9 +83,10 @@ public class MessagingTracingTests
         foreach (var (service, endpoint) in new[] { (a, "A.Call"), (b, "B.Call"), (c, "C.Call") })
         {
             var call = Assert.Single(trace, s => s.Kind == ActivityKind.Client && s.ParentSpanId == parent.SpanId);
-            Assert.Equal(service, call.GetTagItem(SemanticConventions.MicroService));
+            var grpcService = service + "." + endpoint.Split('.')[0];
+            Assert.Equal(grpcService, call.GetTagItem("rpc.service"));
             parent = Assert.Single(trace, s => s.Kind == ActivityKind.Server && s.ParentSpanId == call.SpanId);
-            Assert.Equal(endpoint, parent.GetTagItem(SemanticConventions.MicroEndpoint));
+            Assert.Equal((grpcService, endpoint.Split('.')[1]), (parent.GetTagItem("rpc.service"), parent.GetTagItem("rpc.method")));
         }
         // C's handler published: the producer span is a child of C's server span, the consumer span a child of it.
         var send = Assert.Single(trace, s => s.Kind == ActivityKind.Producer);

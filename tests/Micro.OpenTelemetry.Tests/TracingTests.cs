@@ -95,7 +95,7 @@ public class TracingTests
         Assert.Equal("ok", reply.Message);
         tracing.ForceFlush();
 
-        var call = Assert.Single(spans, s => s.Kind == ActivityKind.Client && (string?)s.GetTagItem(SemanticConventions.MicroService) == service
+        var call = Assert.Single(spans, s => s.Kind == ActivityKind.Client && (string?)s.GetTagItem("rpc.service") == service + ".Retry"
             && s.GetTagItem(SemanticConventions.MicroAttempt) is null);
         // The failed first attempt is recorded after the fact with its real times; the retry is a span of its own.
         var attempts = spans.Where(s => s.ParentSpanId == call.SpanId).OrderBy(s => (int)s.GetTagItem(SemanticConventions.MicroAttempt)!).ToList();
@@ -128,7 +128,7 @@ public class TracingTests
         Assert.Equal("test.missing", error.Id);
         tracing.ForceFlush();
 
-        var mine = spans.Where(s => (string?)s.GetTagItem(SemanticConventions.MicroService) == service).ToList();
+        var mine = spans.Where(s => (string?)s.GetTagItem("rpc.method") == $"{service}.Stable/Call").ToList();
         Assert.Equal(3, mine.Count); // call, the failed attempt (recorded as it failed) and server
         foreach (var span in mine)
         {
@@ -189,12 +189,13 @@ public class TracingTests
 
         foreach (var (endpoint, lastRead) in new[] { ("Stream.Count", countRead), ("Stream.Echo", echoRead) })
         {
-            var call = Assert.Single(spans, s => s.Kind == ActivityKind.Client && (string?)s.GetTagItem(SemanticConventions.MicroEndpoint) == endpoint
-                && (string?)s.GetTagItem(SemanticConventions.MicroService) == service);
+            var (grpcService, method) = (service + "." + endpoint.Split('.')[0], endpoint.Split('.')[1]);
+            var call = Assert.Single(spans, s => s.Kind == ActivityKind.Client && (string?)s.GetTagItem("rpc.service") == grpcService
+                && (string?)s.GetTagItem("rpc.method") == method);
             Assert.True(call.StartTimeUtc + call.Duration >= lastRead, $"{endpoint}: the span ended when the stream was opened, not when it ended");
             Assert.Equal(0, call.GetTagItem("rpc.grpc.status_code"));
             var server = Assert.Single(spans, s => s.Kind == ActivityKind.Server && s.ParentSpanId == call.SpanId);
-            Assert.Equal(endpoint, server.GetTagItem(SemanticConventions.MicroEndpoint));
+            Assert.Equal((grpcService, method), (server.GetTagItem("rpc.service"), server.GetTagItem("rpc.method")));
         }
         var durations = exported.Where(m => m.Name == "rpc.client.duration").ToList();
         Assert.NotEmpty(durations);

@@ -12,7 +12,7 @@ internal static class RpcSpan
     /// </summary>
     public static KeyValuePair<string, object?>[] Tags(RpcNames names, RpcConventions conventions)
     {
-        var tags = new List<KeyValuePair<string, object?>>(6);
+        var tags = new List<KeyValuePair<string, object?>>(4);
         if ((conventions & RpcConventions.Legacy) != 0)
         {
             tags.Add(new(SemanticConventions.RpcSystem, "grpc"));
@@ -21,8 +21,9 @@ internal static class RpcSpan
         if ((conventions & RpcConventions.Stable) != 0) tags.Add(new(SemanticConventions.RpcSystemName, "grpc"));
         // Both generations name this attribute rpc.method; with both on, the stable (full) value wins.
         tags.Add(new(SemanticConventions.RpcMethod, (conventions & RpcConventions.Stable) != 0 ? names.FullMethod : names.Method));
-        tags.Add(new(SemanticConventions.MicroService, names.Service));
-        tags.Add(new(SemanticConventions.MicroEndpoint, names.Endpoint));
+        // No micro.service / micro.endpoint: rpc.service and rpc.method already name them (service "greeter", endpoint
+        // "Greeter.Hello" are rpc.service "greeter.Greeter", rpc.method "Hello"), and every attribute is an allocation
+        // on every span. Metrics keep them as their dimensions.
         return [.. tags];
     }
 
