@@ -23,6 +23,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     private readonly CodecRegistry _codecs;
     private readonly ClientOptions _options;
     private readonly IClientMiddleware[] _middleware;
+    private readonly Telemetry.ClientTelemetryMiddleware? _tracing; // telemetry: first in the pipeline, run by ThroughMiddlewareAsync itself
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(Type, Type), ClientCallHandler> _unaryPipelines = new();
     private readonly TimeProvider _time;
     private readonly RegistryCache _cache;
@@ -47,6 +48,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         _selector = selector ?? new PowerOfTwoChoicesSelector(_time);
         _codecs = codecs ?? new CodecRegistry();
         _middleware = middleware?.ToArray() ?? [];
+        _tracing = _middleware is [Telemetry.ClientTelemetryMiddleware tracing, ..] ? tracing : null;
         Health = new NodeHealth(_time) { Quarantine = _options.Quarantine };
         _cache = new RegistryCache(registry, _options.CacheTtl, _time);
         _channels = new ChannelPool(_options, _time, security);
@@ -107,7 +109,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     private ClientCallHandler Compose(ClientCallHandler terminal)
     {
         var next = terminal;
-        for (var i = _middleware.Length - 1; i >= 0; i--)
+        for (var i = _middleware.Length - 1; i >= (_tracing is null ? 0 : 1); i--)
         {
             var middleware = _middleware[i];
             var inner = next;
@@ -116,16 +118,23 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         return next;
     }
 
-    /// <summary>Runs <paramref name="pipeline"/> (the middleware already composed around the call).</summary>
-    private static async Task<T> ThroughMiddlewareAsync<T>(ClientCall call, ClientCallHandler pipeline)
+    /// <summary>
+    /// Runs <paramref name="pipeline"/> (the middleware already composed around the call), inside the telemetry
+    /// middleware's span when it is first: run here, it costs no async layer of its own.
+    /// </summary>
+    private async Task<T> ThroughMiddlewareAsync<T>(ClientCall call, ClientCallHandler pipeline)
     {
+        var scope = _tracing?.Begin(call) ?? default;
         try
         {
-            return (T)(await pipeline(call).ConfigureAwait(false))!;
+            var result = (T)(await pipeline(call).ConfigureAwait(false))!;
+            _tracing?.End(scope, result, null);
+            return result;
         }
-        catch (MicroException e)
+        catch (Exception e)
         {
-            e.RaisedByClient = true;
+            _tracing?.End(scope, null, e);
+            if (e is MicroException micro) micro.RaisedByClient = true;
             throw;
         }
     }

@@ -8,6 +8,8 @@ namespace Micro.Telemetry;
 /// The outermost client middleware: one span and one duration per logical call, however many attempts the client
 /// makes inside it (each attempt gets a child span from the client itself). For duplex and server streams the pipeline
 /// returns once the stream is open; their span and duration then end when the stream does (it is disposed).
+/// <see cref="Client.MicroClient"/> recognises it first in its pipeline and runs <see cref="Begin"/> / <see cref="End"/>
+/// in its own async method around the rest of the pipeline, so a traced call costs no extra async layer.
 /// </summary>
 internal sealed class ClientTelemetryMiddleware(ClientTelemetry telemetry) : IClientMiddleware
 {
@@ -20,12 +22,7 @@ internal sealed class ClientTelemetryMiddleware(ClientTelemetry telemetry) : ICl
 
     private async Task<object?> TracedAsync(ClientCall call, ClientCallHandler next)
     {
-        var names = RpcNames.For(call.Service, call.Endpoint);
-        var started = Stopwatch.GetTimestamp();
-        // The context before the span: going back to it when the call ends makes Dispose's "parent current again" a
-        // no-op instead of one more execution-context copy per call.
-        var before = ExecutionContext.Capture();
-        var activity = telemetry.StartCall(names);
+        var scope = Begin(call);
         object? result;
         try
         {
@@ -33,24 +30,44 @@ internal sealed class ClientTelemetryMiddleware(ClientTelemetry telemetry) : ICl
         }
         catch (Exception e)
         {
-            if (before is not null) ExecutionContext.Restore(before);
-            telemetry.EndCall(activity, names, started, e);
-            activity?.Dispose();
+            End(scope, null, e);
             throw;
         }
-        if (call.Kind is ClientCallKind.Duplex or ClientCallKind.ServerStream && result is IStreamEnd stream)
-        {
-            // The span lives on, no longer current, until the caller is done with the stream.
-            EndWith(stream, activity, names, started);
-            return result;
-        }
-        if (before is not null) ExecutionContext.Restore(before);
-        telemetry.EndCall(activity, names, started, null);
-        activity?.Dispose();
+        End(scope, result, null);
         return result;
     }
 
-    // A method of its own: a lambda in TracedAsync would hoist its locals into a closure allocated on every call.
+    /// <summary>Starts the call's span and duration (the span current for the rest of the pipeline); default while nobody listens.</summary>
+    public CallScope Begin(ClientCall call)
+    {
+        if (!telemetry.Active) return default;
+        var names = RpcNames.For(call.Service, call.Endpoint);
+        var started = Stopwatch.GetTimestamp();
+        // The context before the span: going back to it when the call ends makes Dispose's "parent current again" a
+        // no-op instead of one more execution-context copy per call.
+        var before = ExecutionContext.Capture();
+        return new CallScope(names, started, telemetry.StartCall(names), before, call.Kind);
+    }
+
+    /// <summary>
+    /// Ends what <see cref="Begin"/> started, with the pipeline's result or error; an opened duplex or server stream
+    /// keeps its span until it is disposed. Call it from the async method that called <see cref="Begin"/>.
+    /// </summary>
+    public void End(in CallScope scope, object? result, Exception? error)
+    {
+        if (scope.Names is null) return;
+        if (error is null && scope.Kind is ClientCallKind.Duplex or ClientCallKind.ServerStream && result is IStreamEnd stream)
+        {
+            // The span lives on, no longer current, until the caller is done with the stream.
+            EndWith(stream, scope.Span, scope.Names, scope.Started);
+            return;
+        }
+        if (scope.Before is { } before) ExecutionContext.Restore(before);
+        telemetry.EndCall(scope.Span, scope.Names, scope.Started, error);
+        scope.Span?.Dispose();
+    }
+
+    // A method of its own: a lambda in End would hoist its locals into a closure allocated on every call.
     private void EndWith(IStreamEnd stream, Activity? activity, RpcNames names, long started) =>
         stream.OnEnded(error => EndStream(activity, names, started, error));
 
@@ -64,3 +81,6 @@ internal sealed class ClientTelemetryMiddleware(ClientTelemetry telemetry) : ICl
         if (current != activity) Activity.Current = current;
     }
 }
+
+/// <summary>One logical call as the client telemetry tracks it (a struct: it lives in the caller's async state machine).</summary>
+internal readonly record struct CallScope(RpcNames? Names, long Started, Activity? Span, ExecutionContext? Before, ClientCallKind Kind);
