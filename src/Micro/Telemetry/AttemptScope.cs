@@ -3,8 +3,11 @@ using Micro.Registry;
 
 namespace Micro.Telemetry;
 
-/// <summary>One attempt of a client call as telemetry tracks it: its own span, or the call span it runs under.</summary>
-internal readonly record struct AttemptScope(Activity? Span, Activity? Call, string Service, string Endpoint, NodeInfo Node, int Attempt, DateTimeOffset Started)
+/// <summary>
+/// One attempt of a client call as telemetry tracks it: its own span, or the call span it runs under (then
+/// <see cref="Started"/> is its <see cref="System.Diagnostics.Stopwatch"/> start, for a span recorded after the fact).
+/// </summary>
+internal readonly record struct AttemptScope(Activity? Span, Activity? Call, string Service, string Endpoint, NodeInfo Node, int Attempt, long Started)
 {
     /// <summary>The span whose context the attempt sends as <c>traceparent</c>: its own, else the one it runs under.</summary>
     public Activity? Propagated => Span ?? Call ?? Activity.Current;

@@ -87,7 +87,7 @@ internal sealed class ClientTelemetry
         if (attempt == 0 && current is { Kind: ActivityKind.Client } && current.Source == MicroTelemetry.Source)
         {
             if (current.IsAllDataRequested) DescribeAttempt(current, node, attempt: null);
-            return HideDuringTransport(new AttemptScope(null, current, service, endpoint, node, attempt, DateTimeOffset.UtcNow));
+            return HideDuringTransport(new AttemptScope(null, current, service, endpoint, node, attempt, Stopwatch.GetTimestamp()));
         }
         return HideDuringTransport(new AttemptScope(StartAttemptSpan(service, endpoint, node, attempt, null, default), null, service, endpoint, node, attempt, default));
     }
@@ -132,7 +132,9 @@ internal sealed class ClientTelemetry
         if (scope.Resume is { } resume) ExecutionContext.Restore(resume);
         var activity = scope.Span;
         if (activity is null && error is not null && scope.Call is { } call)
-            activity = StartAttemptSpan(scope.Service, scope.Endpoint, scope.Node, scope.Attempt, scope.Started, call.Context);
+            // A clock read only for the attempt that failed: the monotonic start, turned into wall time now.
+            activity = StartAttemptSpan(scope.Service, scope.Endpoint, scope.Node, scope.Attempt,
+                DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(scope.Started), call.Context);
         if (activity is null) return;
         if (activity.IsAllDataRequested) RpcSpan.End(activity, CallOutcomeInfo.From(error), Conventions, server: false);
         activity.Dispose();

@@ -34,10 +34,15 @@ internal sealed class RpcNames
     public KeyValuePair<string, object?>[] SpanTags(RpcConventions conventions) =>
         _spanTags[(int)conventions] ??= RpcSpan.Tags(this, conventions);
 
+    // The endpoint named last: a process mostly calls or serves the same few, and two string compares are cheaper than
+    // hashing both strings for the dictionary on every call. Racy by design (a stale or missed hit is still right).
+    private static RpcNames? s_last;
+
     public static RpcNames For(string service, string endpoint)
     {
-        if (s_names.TryGetValue((service, endpoint), out var names)) return names;
+        if (s_last is { } last && last.Endpoint == endpoint && last.Service == service) return last;
+        if (s_names.TryGetValue((service, endpoint), out var names)) return s_last = names;
         // Bounded by what a process calls and serves; endpoint names are validated by EndpointPath.
-        return s_names.GetOrAdd((service, endpoint), static key => new RpcNames(key.Service, key.Endpoint));
+        return s_last = s_names.GetOrAdd((service, endpoint), static key => new RpcNames(key.Service, key.Endpoint));
     }
 }
