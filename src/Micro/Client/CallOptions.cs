@@ -9,7 +9,7 @@ public sealed record CallOptions
     /// <summary>No per-call settings: every value comes from <see cref="ClientOptions"/> and the registry.</summary>
     public static readonly CallOptions Default = new();
 
-    /// <summary>Budget for the whole call including retries; sent to the server as the gRPC deadline.</summary>
+    /// <summary>Budget for the whole call including retries; sent to the server as the gRPC deadline (the client's default timeout, used when this is null, is not).</summary>
     public TimeSpan? Timeout { get; init; }
 
     /// <summary>How many times a failed attempt may be retried on another node (only when safe: see <see cref="Idempotent"/>).</summary>

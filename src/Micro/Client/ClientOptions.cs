@@ -6,7 +6,7 @@ namespace Micro.Client;
 /// </summary>
 public sealed class ClientOptions : IMicroOptions
 {
-    /// <summary>Budget of a call including its retries, unless the call sets its own (or inherits a shorter one).</summary>
+    /// <summary>Budget of a call including its retries, unless the call sets its own (or inherits a shorter one); kept by the client, not sent as a deadline.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Retries on another node, when safe (see <see cref="CallOptions.Idempotent"/>).</summary>

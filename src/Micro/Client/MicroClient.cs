@@ -28,6 +28,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly RegistryCache _cache;
     private readonly ChannelPool _channels;
+    private readonly SharedTimeouts _defaultTimeouts;
     private readonly Auth.ICallCredentials? _credentials;
     private volatile AuthHeaders? _authHeaders;
 
@@ -52,6 +53,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         Health = new NodeHealth(_time) { Quarantine = _options.Quarantine };
         _cache = new RegistryCache(registry, _options.CacheTtl, _time);
         _channels = new ChannelPool(_options, _time, security);
+        _defaultTimeouts = new SharedTimeouts(_time);
         Registry = registry;
         _credentials = credentials;
     }
@@ -149,17 +151,29 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         var deadline = callStart + (options.Timeout ?? _options.Timeout);
         var inherited = false;
         var linked = Inherit(options, ref deadline, ref inherited, ref cancellationToken);
+        // The default timeout is the client's own guard, not sent (SharedTimeouts); a timeout the call sets or inherits is.
+        var localDeadline = !inherited && options.Timeout is null;
+        CancellationTokenSource? localLinked = null;
         try
         {
             var headers = _credentials is null ? Headers(options, inherited ? deadline : null)
                 : await AuthorizedHeadersAsync(service, options, inherited ? deadline : null, cancellationToken).ConfigureAwait(false);
             var retries = options.Address is null ? options.Retries ?? _options.Retries : 0;
+            var timeout = CancellationToken.None;
+            var localToken = cancellationToken;
+            if (localDeadline)
+            {
+                timeout = _defaultTimeouts.At(deadline);
+                if (!cancellationToken.CanBeCanceled) localToken = timeout;
+                else localToken = (localLinked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout)).Token;
+            }
             List<string>? tried = null;
             for (var attempt = 0; ; attempt++)
             {
                 var (node, publishedIdempotent) = await PickNodeAsync(service, endpoint, options, tried, cancellationToken).ConfigureAwait(false);
                 var idempotent = options.Idempotent ?? publishedIdempotent;
                 var attemptDeadline = attempt < retries && idempotent ? AttemptDeadline(deadline) : deadline;
+                var local = localDeadline && attemptDeadline == deadline;
                 var channel = _channels.Get(service, node);
                 var started = Stopwatch.GetTimestamp();
                 var span = _telemetry.StartAttempt(service, endpoint, node, attempt); // telemetry: the attempt's span
@@ -171,7 +185,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 try
                 {
                     using var call = channel.Invoker.AsyncUnaryCall(method, null, new Grpc.Core.CallOptions(
-                        Micro.Telemetry.TraceContext.Inject(span.Propagated, headers), attemptDeadline, cancellationToken), request);
+                        Micro.Telemetry.TraceContext.Inject(span.Propagated, headers), local ? null : attemptDeadline, local ? localToken : cancellationToken), request);
                     var response = await call.ResponseAsync.ConfigureAwait(false);
                     _selector.Report(service, node, CallOutcome.Success, Stopwatch.GetElapsedTime(started));
                     _telemetry.EndAttempt(span, null);
@@ -179,8 +193,10 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 }
                 catch (RpcException e)
                 {
-                    rpc = e;
-                    failure = AttemptFailures.Classify(e, cancellationToken);
+                    // The shared timeout cancels the call; to the caller that is its deadline passing, as if gRPC had kept it.
+                    rpc = local && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+                        ? new RpcException(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded", e.Status.DebugException)) : e;
+                    failure = AttemptFailures.Classify(rpc, cancellationToken);
                     _selector.Report(service, node, Outcome(failure), Stopwatch.GetElapsedTime(started));
                 }
                 catch (Exception e)
@@ -216,6 +232,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         }
         finally
         {
+            localLinked?.Dispose();
             linked?.Dispose();
         }
     }

@@ -20,7 +20,8 @@ internal sealed class PeerIdentityMiddleware(RequestDelegate next, TransportSecu
 
     public Task InvokeAsync(HttpContext http)
     {
-        var certificate = http.Connection.ClientCertificate;
+        // Not http.Connection.ClientCertificate: on a plain h2c connection that allocates an empty TLS feature per request.
+        var certificate = http.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>()?.ClientCertificate;
         if (certificate is not null) return ServeAsync(http, certificate);
         // Only a CA service lets certificate-less TLS callers in, and only to Ca.Sign.
         if (anonymous is not null && http.Request.IsHttps && !anonymous.Paths.Contains(http.Request.Path.Value ?? ""))

@@ -48,7 +48,7 @@ public sealed class CallContext
     /// <summary>The codec's media type the request arrived in.</summary>
     public string ContentType { get; }
 
-    /// <summary>When the caller stops waiting (UTC); null when it set no deadline.</summary>
+    /// <summary>When the caller stops waiting (UTC); null when it sent no deadline (a Micro client's default timeout is not sent).</summary>
     public DateTime? Deadline { get; }
 
     /// <summary>Fires when the caller cancels, the deadline passes, or the connection drops.</summary>

@@ -26,7 +26,7 @@ internal sealed class ServerTelemetryMiddleware : IServerMiddleware
 
     public RpcConventions Conventions { get; }
 
-    private bool Active => MicroTelemetry.Source.HasListeners() || _duration.Enabled || _calls.Enabled || _errors.Enabled || _active.Enabled;
+    internal bool Active => MicroTelemetry.Source.HasListeners() || _duration.Enabled || _calls.Enabled || _errors.Enabled || _active.Enabled;
 
     public ValueTask<object?> InvokeAsync(ServerCall call, ServerCallHandler next)
     {

@@ -30,6 +30,49 @@ public class CallTests
     }
 
     [Fact]
+    public async Task The_default_timeout_is_kept_by_the_client_and_still_cancels_the_handler()
+    {
+        await using var cluster = new TestCluster();
+        var serverCancelled = new TaskCompletionSource<DateTime?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await cluster.StartNodeAsync("slow", b => b.Handle<Echo, EchoReply>("Slow.Wait", async (req, ctx) =>
+        {
+            try { await Task.Delay(Timeout.Infinite, ctx.CancellationToken); }
+            catch (OperationCanceledException) { serverCancelled.TrySetResult(ctx.Deadline); throw; }
+            return new EchoReply("never", "");
+        }));
+        await using var client = cluster.CreateClient(new ClientOptions { Timeout = TimeSpan.FromMilliseconds(300), Retries = 0 });
+        var started = DateTime.UtcNow;
+
+        var error = await Assert.ThrowsAsync<MicroException>(() => client.CallAsync<Echo, EchoReply>("slow", "Slow.Wait", new Echo("x")));
+        var took = DateTime.UtcNow - started;
+
+        Assert.Equal(ErrorCodes.DeadlineExceeded, error.Id);
+        Assert.Equal(408, error.Code);
+        Assert.InRange(took, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5));
+        var serverDeadline = await serverCancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Null(serverDeadline); // not on the wire: the client reset the call, which cancelled the handler
+    }
+
+    [Fact]
+    public async Task A_caller_token_and_the_default_timeout_both_end_a_call()
+    {
+        await using var cluster = new TestCluster();
+        await cluster.StartNodeAsync("slow", b => b.Handle<Echo, EchoReply>("Slow.Wait", async (req, ctx) =>
+        {
+            await Task.Delay(Timeout.Infinite, ctx.CancellationToken);
+            return new EchoReply("never", "");
+        }));
+        await using var client = cluster.CreateClient(new ClientOptions { Timeout = TimeSpan.FromMilliseconds(300), Retries = 0 });
+
+        using var never = new CancellationTokenSource();
+        var timedOut = await Assert.ThrowsAsync<MicroException>(() => client.CallAsync<Echo, EchoReply>("slow", "Slow.Wait", new Echo("x"), cancellationToken: never.Token));
+        Assert.Equal(ErrorCodes.DeadlineExceeded, timedOut.Id);
+
+        using var soon = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.CallAsync<Echo, EchoReply>("slow", "Slow.Wait", new Echo("x"), cancellationToken: soon.Token));
+    }
+
+    [Fact]
     public async Task Metadata_round_trips_from_client_to_handler()
     {
         await using var cluster = new TestCluster();

@@ -32,7 +32,7 @@ internal sealed class UnaryHandlerDescriptor<TRequest, TResponse>(string endpoin
         try
         {
             CallContext.Current = context;
-            return await InvokeAsync(request, context).ConfigureAwait(false);
+            return await InvokeAsync(request, context, env).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -45,9 +45,9 @@ internal sealed class UnaryHandlerDescriptor<TRequest, TResponse>(string endpoin
         }
     }
 
-    private ValueTask<TResponse> InvokeAsync(TRequest request, CallContext context)
+    private ValueTask<TResponse> InvokeAsync(TRequest request, CallContext context, HandlerEnvironment env)
     {
-        if (_pipeline is null) return handler(request, context);
+        if (_pipeline is null || env.PipelineIdle) return handler(request, context);
         return ThroughPipeline(request, context);
 
         async ValueTask<TResponse> ThroughPipeline(TRequest request, CallContext context) =>
@@ -66,7 +66,7 @@ internal sealed class UnaryHandlerDescriptor<TRequest, TResponse>(string endpoin
             TResponse response;
             try
             {
-                response = await InvokeAsync(request, context).ConfigureAwait(false);
+                response = await InvokeAsync(request, context, env).ConfigureAwait(false);
             }
             catch (Exception e) when (!(e is OperationCanceledException && http.RequestAborted.IsCancellationRequested))
             {
