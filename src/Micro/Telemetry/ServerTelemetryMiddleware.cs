@@ -35,9 +35,20 @@ internal sealed class ServerTelemetryMiddleware : IServerMiddleware
         return Active ? TracedAsync(call, next) : next(call);
     }
 
-    private ValueTask<object?> TracedAsync(ServerCall call, ServerCallHandler next)
+    private ValueTask<object?> TracedAsync(ServerCall call, ServerCallHandler next) =>
+        Around(call, call.Context, static (call, _, next) => next(call), next);
+
+    /// <summary>
+    /// Serves a unary call whose only middleware is this one: the handler is called directly, with no
+    /// <see cref="ServerCall"/>, composed delegates or boxing of the response (what the pipeline would add per call).
+    /// </summary>
+    internal ValueTask<TResponse> ServeAsync<TRequest, TResponse>(TRequest request, Server.CallContext context,
+        Func<TRequest, Server.CallContext, ValueTask<TResponse>> handler) =>
+        Around(request, context, static (request, context, handler) => handler(request, context), handler);
+
+    private ValueTask<TResult> Around<TInput, TState, TResult>(TInput input, Server.CallContext context,
+        Func<TInput, Server.CallContext, TState, ValueTask<TResult>> serve, TState state)
     {
-        var context = call.Context;
         var names = RpcNames.For(context.Service, context.Endpoint);
         var started = Stopwatch.GetTimestamp();
         Activity? activity = null;
@@ -56,10 +67,10 @@ internal sealed class ServerTelemetryMiddleware : IServerMiddleware
             activity = MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Server, parent, names.SpanTags(Conventions));
         }
         if (_active.Enabled) _active.Add(1, Tags(names));
-        ValueTask<object?> pending;
+        ValueTask<TResult> pending;
         try
         {
-            pending = next(call);
+            pending = serve(input, context, state);
         }
         catch (Exception e)
         {
@@ -75,7 +86,7 @@ internal sealed class ServerTelemetryMiddleware : IServerMiddleware
         return AwaitAsync(pending, activity, before, names, started);
     }
 
-    private async ValueTask<object?> AwaitAsync(ValueTask<object?> pending, Activity? activity, ExecutionContext? before, RpcNames names, long started)
+    private async ValueTask<T> AwaitAsync<T>(ValueTask<T> pending, Activity? activity, ExecutionContext? before, RpcNames names, long started)
     {
         try
         {

@@ -24,6 +24,9 @@ internal sealed class HandlerEnvironment(
     /// <summary>The pipeline would only pass the call through: its one middleware is telemetry, and nobody listens.</summary>
     public bool PipelineIdle => _onlyTelemetry is { Active: false };
 
+    /// <summary>The pipeline's one middleware when that is telemetry: a unary call can be traced without the pipeline.</summary>
+    public Telemetry.ServerTelemetryMiddleware? OnlyTelemetry => _onlyTelemetry;
+
     /// <summary>Wraps <paramref name="terminal"/> in the middleware, first added outermost.</summary>
     public ServerCallHandler Compose(ServerCallHandler terminal)
     {
