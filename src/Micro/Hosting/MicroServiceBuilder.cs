@@ -165,6 +165,9 @@ public sealed class MicroServiceBuilder
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestHeadersTotalSize = options.MaxHeaderSize;
             kestrel.Limits.Http2.MaxRequestHeaderFieldSize = options.MaxHeaderSize;
+            // Kestrel's "off" is TimeSpan.MaxValue, not InfiniteTimeSpan.
+            kestrel.Limits.Http2.KeepAlivePingDelay = options.KeepAliveInterval == Timeout.InfiniteTimeSpan ? TimeSpan.MaxValue : options.KeepAliveInterval;
+            kestrel.Limits.Http2.KeepAlivePingTimeout = options.KeepAliveTimeout == Timeout.InfiniteTimeSpan ? TimeSpan.MaxValue : options.KeepAliveTimeout;
         });
         _web.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.GracePeriod + TimeSpan.FromSeconds(5));
         _web.Services.AddGrpc(grpc =>

@@ -41,6 +41,17 @@ public sealed class ServerOptions : IMicroOptions
     /// <summary>On shutdown, how long in-flight calls may take to finish before they are cut off (MICRO_SERVER_GRACE_PERIOD).</summary>
     public TimeSpan GracePeriod { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// After this long without a frame from a caller's connection, the server pings it (HTTP/2 PING); no answer within
+    /// <see cref="KeepAliveTimeout"/> closes the connection, which cancels the calls on it. This is how a handler learns
+    /// that a caller behind a partition is gone when the caller sent no deadline. At least 1 s;
+    /// <see cref="Timeout.InfiniteTimeSpan"/> turns pings off.
+    /// </summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a ping from the server may go unanswered before it closes the connection. At least 1 s.</summary>
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     void IMicroOptions.Read(MicroSettings s)
     {
         Address = s.String(nameof(Address)) ?? Address;
@@ -51,6 +62,8 @@ public sealed class ServerOptions : IMicroOptions
         Ttl = s.Duration(nameof(Ttl)) ?? Ttl;
         Interval = s.Duration(nameof(Interval)) ?? Interval;
         GracePeriod = s.Duration(nameof(GracePeriod)) ?? GracePeriod;
+        KeepAliveInterval = s.Duration(nameof(KeepAliveInterval)) ?? KeepAliveInterval;
+        KeepAliveTimeout = s.Duration(nameof(KeepAliveTimeout)) ?? KeepAliveTimeout;
     }
 
     IEnumerable<string> IMicroOptions.Validate() => Validate();
@@ -63,5 +76,7 @@ public sealed class ServerOptions : IMicroOptions
         if (Ttl <= TimeSpan.Zero) yield return "Micro:Server:Ttl must be positive";
         if (Interval <= TimeSpan.Zero || Interval >= Ttl) yield return "Micro:Server:Interval must be positive and shorter than Micro:Server:Ttl";
         if (GracePeriod < TimeSpan.Zero) yield return "Micro:Server:GracePeriod must not be negative";
+        if (KeepAliveInterval != Timeout.InfiniteTimeSpan && KeepAliveInterval < TimeSpan.FromSeconds(1)) yield return "Micro:Server:KeepAliveInterval must be at least 1s";
+        if (KeepAliveTimeout != Timeout.InfiniteTimeSpan && KeepAliveTimeout < TimeSpan.FromSeconds(1)) yield return "Micro:Server:KeepAliveTimeout must be at least 1s";
     }
 }

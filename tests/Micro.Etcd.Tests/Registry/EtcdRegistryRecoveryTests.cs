@@ -5,6 +5,7 @@ using Google.Protobuf;
 using Micro.Conformance;
 using Micro.Etcd.Registry;
 using Micro.Registry;
+using Micro.Tests.Shared;
 
 namespace Micro.Etcd.Tests.Registry;
 

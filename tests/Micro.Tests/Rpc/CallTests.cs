@@ -54,6 +54,31 @@ public class CallTests
     }
 
     [Fact]
+    public async Task A_handler_whose_caller_is_cut_off_without_a_deadline_is_cancelled_by_the_server_keep_alive()
+    {
+        await using var cluster = new TestCluster();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var node = await cluster.StartNodeAsync("slow", b => b.Handle<Echo, EchoReply>("Slow.Wait", async (req, ctx) =>
+        {
+            started.TrySetResult();
+            try { await Task.Delay(Timeout.Infinite, ctx.CancellationToken); }
+            catch (OperationCanceledException) { cancelled.TrySetResult(); throw; }
+            return new EchoReply("never", "");
+        }), new ServerOptions { GracePeriod = TimeSpan.FromSeconds(5), KeepAliveInterval = TimeSpan.FromSeconds(1), KeepAliveTimeout = TimeSpan.FromSeconds(1) });
+        await using var proxy = new Micro.Tests.Shared.TcpProxy(int.Parse(node.Address.Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture));
+        // Pings from the client would find the partition too; off here, so only the server's can end the call.
+        await using var client = cluster.CreateClient(new ClientOptions { KeepAliveInterval = Timeout.InfiniteTimeSpan, Retries = 0 });
+
+        var call = client.CallAsync<Echo, EchoReply>("slow", "Slow.Wait", new Echo("x"), new CallOptions { Address = proxy.Address });
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        proxy.Freeze(); // the caller's default timeout would reset the stream, but nothing gets through any more
+
+        await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(15)); // KeepAliveInterval + KeepAliveTimeout, with room
+        Assert.False(call.IsCompleted); // the caller's own 10 s timeout has not passed: it was the server that noticed
+    }
+
+    [Fact]
     public async Task A_caller_token_and_the_default_timeout_both_end_a_call()
     {
         await using var cluster = new TestCluster();

@@ -1,9 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Micro.Etcd.Tests.Registry;
+namespace Micro.Tests.Shared;
 
-/// <summary>A loopback TCP forwarder the test can cut (every connection dropped, new ones refused) and restore: a network partition.</summary>
+/// <summary>
+/// A loopback TCP forwarder the test can cut (every connection dropped, new ones refused) and restore, or freeze (every
+/// byte held, nothing closed, as when the network between two hosts drops packets): a network partition. Linked into
+/// the test projects that need one.
+/// </summary>
 internal sealed class TcpProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
@@ -12,6 +16,7 @@ internal sealed class TcpProxy : IAsyncDisposable
     private readonly List<TcpClient> _open = [];
     private readonly Task _accepting;
     private volatile bool _cut;
+    private readonly TaskCompletionSource _frozen = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public TcpProxy(int target)
     {
@@ -33,6 +38,9 @@ internal sealed class TcpProxy : IAsyncDisposable
     }
 
     public void Restore() => _cut = false;
+
+    /// <summary>From now on nothing passes in either direction, and no connection is closed.</summary>
+    public void Freeze() => _frozen.TrySetResult();
 
     private async Task AcceptAsync()
     {
@@ -58,8 +66,8 @@ internal sealed class TcpProxy : IAsyncDisposable
         {
             await outbound.ConnectAsync(IPAddress.Loopback, _target, _stop.Token);
             lock (_open) { _open.Add(inbound); _open.Add(outbound); }
-            var a = inbound.GetStream().CopyToAsync(outbound.GetStream(), _stop.Token);
-            var b = outbound.GetStream().CopyToAsync(inbound.GetStream(), _stop.Token);
+            var a = CopyAsync(inbound.GetStream(), outbound.GetStream());
+            var b = CopyAsync(outbound.GetStream(), inbound.GetStream());
             await Task.WhenAny(a, b);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
@@ -69,6 +77,19 @@ internal sealed class TcpProxy : IAsyncDisposable
         {
             inbound.Dispose();
             outbound.Dispose();
+        }
+    }
+
+    private async Task CopyAsync(Stream from, Stream to)
+    {
+        var buffer = new byte[16 * 1024];
+        while (true)
+        {
+            var read = await from.ReadAsync(buffer, _stop.Token);
+            if (read == 0) return;
+            // Bytes read once frozen are dropped, and the stream is held open until the proxy is disposed.
+            if (_frozen.Task.IsCompleted) { await Task.Delay(Timeout.Infinite, _stop.Token); return; }
+            await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
         }
     }
 
