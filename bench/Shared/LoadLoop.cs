@@ -7,6 +7,29 @@ using System.Diagnostics;
 /// </summary>
 internal static class LoadLoop
 {
+    /// <summary>
+    /// Runs every side in turn at <paramref name="concurrency"/> in 2 s windows until two windows in a row agree within 3 %
+    /// for each side (at least 40 s, at most 90 s): tiered JIT on 2 cores takes tens of seconds to settle (its background
+    /// compiles compete with 64 callers for the cores), and plateaus on the way look stable for a few windows. Returns the time taken and the last window's throughput per side.
+    /// </summary>
+    public static async Task<(TimeSpan Took, double[] Last)> WarmUpAsync(IReadOnlyList<Func<Task<double>>> sides)
+    {
+        var warmup = Stopwatch.StartNew();
+        var last = new double[sides.Count];
+        for (var window = 0; warmup.Elapsed < TimeSpan.FromSeconds(90); window++)
+        {
+            var stable = window > 0;
+            for (var i = 0; i < sides.Count; i++)
+            {
+                var throughput = await sides[i]();
+                stable &= Math.Abs(throughput / last[i] - 1) < 0.03;
+                last[i] = throughput;
+            }
+            if (stable && warmup.Elapsed > TimeSpan.FromSeconds(40)) break;
+        }
+        return (warmup.Elapsed, last);
+    }
+
     public static async Task<Result> MeasureAsync(Func<Task> call, int concurrency, TimeSpan duration)
     {
         const int maxCallsPerWorker = 2_000_000; // bound on count as well as time

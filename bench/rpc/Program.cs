@@ -70,17 +70,10 @@ if (args.Contains("--cost"))
 Console.WriteLine($"# rpc benchmark: {Environment.ProcessorCount} cores, {payloadBytes}-byte payload, {seconds}s per measurement, {rounds} rounds (median of per-round micro/raw), selector {selectorName}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}");
 
 // Warm-up: both sides at 64 in flight, 2 s windows, until two windows in a row agree within 3 % (at most 60 s).
-var warmup = Stopwatch.StartNew();
-double lastRaw = 0, lastMicro = 0;
-for (var window = 0; warmup.Elapsed < TimeSpan.FromSeconds(60); window++)
-{
-    var r = (await LoadLoop.MeasureAsync(rawCall, 64, TimeSpan.FromSeconds(2))).Throughput;
-    var m = (await LoadLoop.MeasureAsync(microCall, 64, TimeSpan.FromSeconds(2))).Throughput;
-    var stable = window > 0 && Math.Abs(r / lastRaw - 1) < 0.03 && Math.Abs(m / lastMicro - 1) < 0.03;
-    (lastRaw, lastMicro) = (r, m);
-    if (stable && warmup.Elapsed > TimeSpan.FromSeconds(10)) break;
-}
-Console.WriteLine($"# warm-up: {warmup.Elapsed.TotalSeconds:F0} s until stable (last window raw {lastRaw:F0}, micro {lastMicro:F0} req/s)");
+var (warmupTook, warmupLast) = await LoadLoop.WarmUpAsync([
+    async () => (await LoadLoop.MeasureAsync(rawCall, 64, TimeSpan.FromSeconds(2))).Throughput,
+    async () => (await LoadLoop.MeasureAsync(microCall, 64, TimeSpan.FromSeconds(2))).Throughput]);
+Console.WriteLine($"# warm-up: {warmupTook.TotalSeconds:F0} s until stable (last window raw {warmupLast[0]:F0}, micro {warmupLast[1]:F0} req/s)");
 Console.WriteLine($"{"impl",-6} {"in flight",9} {"req/s",10} {"p50 us",8} {"p99 us",8} {"cpu us",7} {"bytes",6}   (cpu and bytes: per call, both ends)");
 
 var sides = new[] { ("raw", rawCall), ("micro", microCall) };

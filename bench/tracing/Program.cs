@@ -1,7 +1,7 @@
 // Unary Micro calls with tracing off (nobody listens) against tracing on (OpenTelemetry SDK, every call sampled: client
 // call span, attempt span and server span, traceparent propagated; a processor that drops every span, so only the cost
 // of producing them is measured), in one run, alternating rounds. Optionally a third side with metrics on as well.
-//   bench/run.sh tracing [--seconds 5] [--rounds 3] [--payload 64] [--metrics] [--explain] [--side NAME] [--types]
+//   bench/run.sh tracing [--seconds 5] [--rounds 5] [--payload 64] [--metrics] [--explain] [--side NAME] [--types]
 using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf;
@@ -16,7 +16,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
 var seconds = BenchArgs.Int(args, "--seconds", 5);
-var rounds = BenchArgs.Int(args, "--rounds", 3);
+var rounds = BenchArgs.Int(args, "--rounds", 5);
 var payloadBytes = BenchArgs.Int(args, "--payload", 64);
 var withMetrics = args.Contains("--metrics");
 const int InFlight = 64;
@@ -56,9 +56,12 @@ if (withMetrics)
 // --side NAME: measure only that side (for a profiler attached to the process).
 if (args.Contains("--side")) sides.RemoveAll(s => s.Name != args[Array.IndexOf(args, "--side") + 1]);
 Console.WriteLine($"# tracing benchmark: {Environment.ProcessorCount} cores, {payloadBytes}-byte payload, {InFlight} in flight, {seconds}s per measurement, {rounds} rounds (median), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-// Warm-up past JIT tiering on every path (DOTNET_TC_CallCountingDelayMs=0 is set by run.sh).
-foreach (var (_, start) in sides)
-    using (start()) await LoadLoop.MeasureAsync(call, InFlight, TimeSpan.FromSeconds(3));
+// Warm-up past JIT tiering on every path (DOTNET_TC_CallCountingDelayMs=0 is set by run.sh), until each side is stable.
+var (warmupTook, _) = await LoadLoop.WarmUpAsync(sides.Select(s => (Func<Task<double>>)(async () =>
+{
+    using (s.Start()) return (await LoadLoop.MeasureAsync(call, InFlight, TimeSpan.FromSeconds(2))).Throughput;
+})).ToList());
+Console.WriteLine($"# warm-up: {warmupTook.TotalSeconds:F0} s until stable");
 var results = sides.ToDictionary(s => s.Name, _ => new List<Result>());
 Console.WriteLine($"{"side",-15} {"req/s",10} {"p50 us",8} {"p99 us",8} {"cpu us/call",12} {"B/call",8}");
 for (var round = 0; round < rounds; round++)
@@ -97,8 +100,11 @@ foreach (var (name, _) in sides) Console.WriteLine($"median {name,-15} {Median(n
 // On a machine shared with other work, throughput follows the CPU share this process gets; CPU per call does not.
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plain/traced CPU per call: {MedianCpu("plain") / MedianCpu("traced"):F2}"));
 await server.StopAsync();
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"traced/plain throughput at {InFlight} in flight: {Median("traced") / Median("plain"):F2}"));
-if (withMetrics) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"traced+metrics/plain throughput at {InFlight} in flight: {Median("traced+metrics") / Median("plain"):F2}"));
+// Each round's ratio pairs measurements taken seconds apart, so a slow minute of the machine moves both sides; the median
+// of those ratios is the figure (as in bench/run.sh rpc).
+double RatioToPlain(string name) { var r = results[name].Zip(results["plain"], (a, b) => a.Throughput / b.Throughput).Order().ToList(); return r[r.Count / 2]; }
+if (withMetrics) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"traced+metrics/plain throughput at {InFlight} in flight: {RatioToPlain("traced+metrics"):F2}"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"traced/plain throughput at {InFlight} in flight: {RatioToPlain("traced"):F2}"));
 
 static IDisposable Listen(ActivitySamplingResult result)
 {
