@@ -17,6 +17,7 @@ internal sealed class ChannelPool(ClientOptions options, TimeProvider time, Tran
 
     private readonly ConcurrentDictionary<string, Lazy<NodeChannel>> _channels = new(StringComparer.Ordinal);
     private long _nextSweep = time.GetTimestamp() + IdleTicks(time);
+    private NodeChannel? _last;
 
     /// <summary>The channel to <paramref name="address"/>; the caller pairs it with <see cref="NodeChannel.Enter"/> / <see cref="NodeChannel.Exit"/>.</summary>
     public NodeChannel Get(string address) => Get(address, null, null);
@@ -30,14 +31,21 @@ internal sealed class ChannelPool(ClientOptions options, TimeProvider time, Tran
     {
         var now = time.GetTimestamp();
         if (now >= Volatile.Read(ref _nextSweep)) Sweep(now);
-        var channel = _channels.GetOrAdd(key, static (key, s) => s.Pool.Create(s.Url ?? "http://" + key, s.Service), (Pool: this, Url: tlsUrl, Service: tlsService)).Value;
+        // The channel used last, when the key is the same string (a cached node's address): no hashing per call.
+        if (Volatile.Read(ref _last) is { } last && ReferenceEquals(last.Key, key))
+        {
+            last.Touch(now);
+            return last;
+        }
+        var channel = _channels.GetOrAdd(key, static (key, s) => s.Pool.Create(key, s.Url ?? "http://" + key, s.Service), (Pool: this, Url: tlsUrl, Service: tlsService)).Value;
         channel.Touch(now);
+        Volatile.Write(ref _last, channel);
         return channel;
     }
 
     public int Count => _channels.Count;
 
-    private Lazy<NodeChannel> Create(string url, string? tlsService) => new(() =>
+    private Lazy<NodeChannel> Create(string key, string url, string? tlsService) => new(() =>
     {
         var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
         {
@@ -59,7 +67,7 @@ internal sealed class ChannelPool(ClientOptions options, TimeProvider time, Tran
             MaxReceiveMessageSize = options.MaxMessageSize,
             MaxSendMessageSize = null, // the server enforces its own limit and says so
         });
-        return new NodeChannel(channel);
+        return new NodeChannel(key, channel);
     });
 
     private void Sweep(long now)
@@ -70,7 +78,10 @@ internal sealed class ChannelPool(ClientOptions options, TimeProvider time, Tran
             if (!lazy.IsValueCreated) continue;
             var channel = lazy.Value;
             if (channel.IsIdleSince(now - IdleTicks(time)) && _channels.TryRemove(new KeyValuePair<string, Lazy<NodeChannel>>(address, lazy)))
+            {
+                Interlocked.CompareExchange(ref _last, null, channel);
                 channel.Dispose();
+            }
         }
     }
 
@@ -81,12 +92,16 @@ internal sealed class ChannelPool(ClientOptions options, TimeProvider time, Tran
         foreach (var lazy in _channels.Values)
             if (lazy.IsValueCreated) lazy.Value.Dispose();
         _channels.Clear();
+        Volatile.Write(ref _last, null);
     }
 }
 
 /// <summary>A channel to one node, with the calls using it counted so an idle sweep never closes a busy one.</summary>
-internal sealed class NodeChannel(GrpcChannel channel) : IDisposable
+internal sealed class NodeChannel(string key, GrpcChannel channel) : IDisposable
 {
+    /// <summary>The pool's key for this channel (the node's address for h2c).</summary>
+    public string Key { get; } = key;
+
     private long _lastUsed;
     private int _active;
 

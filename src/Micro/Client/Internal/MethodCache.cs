@@ -13,18 +13,31 @@ internal static class MethodCache<TRequest, TResponse>
     where TRequest : class where TResponse : class
 {
     public const int MaxEntries = 1024;
-    private static readonly ConcurrentDictionary<(string Service, string Endpoint, ICodec Request, ICodec Response, MethodType Type), Method<TRequest, TResponse>> s_methods = new();
+    private static readonly ConcurrentDictionary<(string Service, string Endpoint, ICodec Request, ICodec Response, MethodType Type), Entry> s_methods = new();
+
+    // The descriptor asked for last: a client mostly calls the same endpoint with the same literals, and comparing
+    // references is cheaper than hashing two strings per call. Racy by design (a stale or missed hit is still right).
+    private static Entry? s_last;
 
     public static int Count => s_methods.Count;
 
     public static Method<TRequest, TResponse> Get(string service, string endpoint, ICodec requestCodec, ICodec responseCodec, MethodType type)
     {
+        if (s_last is { } last && ReferenceEquals(last.Service, service) && ReferenceEquals(last.Endpoint, endpoint)
+            && ReferenceEquals(last.Request, requestCodec) && ReferenceEquals(last.Response, responseCodec) && last.Type == type)
+            return last.Method;
         var key = (service, endpoint, requestCodec, responseCodec, type);
-        if (s_methods.TryGetValue(key, out var method)) return method;
-        var path = EndpointPath.For(service, endpoint);
-        method = new Method<TRequest, TResponse>(type, path.GrpcService, path.Method,
-            CodecMarshaller.Create<TRequest>(requestCodec), CodecMarshaller.Response<TResponse>(responseCodec));
-        if (s_methods.Count >= MaxEntries) s_methods.Clear();
-        return s_methods.GetOrAdd(key, method);
+        if (!s_methods.TryGetValue(key, out var entry))
+        {
+            var path = EndpointPath.For(service, endpoint);
+            var method = new Method<TRequest, TResponse>(type, path.GrpcService, path.Method,
+                CodecMarshaller.Create<TRequest>(requestCodec), CodecMarshaller.Response<TResponse>(responseCodec));
+            if (s_methods.Count >= MaxEntries) s_methods.Clear();
+            entry = s_methods.GetOrAdd(key, new Entry(service, endpoint, requestCodec, responseCodec, type, method));
+        }
+        s_last = entry;
+        return entry.Method;
     }
+
+    private sealed record Entry(string Service, string Endpoint, ICodec Request, ICodec Response, MethodType Type, Method<TRequest, TResponse> Method);
 }
