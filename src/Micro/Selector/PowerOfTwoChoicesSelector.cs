@@ -73,8 +73,11 @@ public sealed class PowerOfTwoChoicesSelector(TimeProvider? time = null) : ISele
 
     private NodeLoad? Find(string address)
     {
-        if (_last is { } last && ReferenceEquals(last.Address, address)) return last;
-        return _loads.TryGetValue(address, out var load) ? _last = load : null;
+        var last = _last;
+        if (last is not null && ReferenceEquals(last.Address, address)) return last;
+        if (!_loads.TryGetValue(address, out var load)) return null;
+        if (load != last) _last = load;
+        return load;
     }
 
     private sealed class NodeLoad(string address)

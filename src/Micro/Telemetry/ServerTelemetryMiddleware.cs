@@ -26,7 +26,7 @@ internal sealed class ServerTelemetryMiddleware : IServerMiddleware
 
     public RpcConventions Conventions { get; }
 
-    internal bool Active => MicroTelemetry.Source.HasListeners() || _duration.Enabled || _calls.Enabled || _errors.Enabled || _active.Enabled;
+    private bool Active => MicroTelemetry.Source.HasListeners() || _duration.Enabled || _calls.Enabled || _errors.Enabled || _active.Enabled;
 
     public ValueTask<object?> InvokeAsync(ServerCall call, ServerCallHandler next)
     {
@@ -44,7 +44,7 @@ internal sealed class ServerTelemetryMiddleware : IServerMiddleware
     /// </summary>
     internal ValueTask<TResponse> ServeAsync<TRequest, TResponse>(TRequest request, Server.CallContext context,
         Func<TRequest, Server.CallContext, ValueTask<TResponse>> handler) =>
-        Around(request, context, static (request, context, handler) => handler(request, context), handler);
+        Active ? Around(request, context, static (request, context, handler) => handler(request, context), handler) : handler(request, context);
 
     private ValueTask<TResult> Around<TInput, TState, TResult>(TInput input, Server.CallContext context,
         Func<TInput, Server.CallContext, TState, ValueTask<TResult>> serve, TState state)

@@ -8,24 +8,39 @@ namespace Micro.Tests.Rpc;
 
 public class CallTests
 {
+    /// <summary>A node whose Slow.Wait handler waits until its call is cancelled: it says when it started and with what deadline it ended.</summary>
+    private sealed class WaitingNode
+    {
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<DateTime?> CancelledWithDeadline { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public MicroApp App { get; private set; } = null!;
+
+        public static async Task<WaitingNode> StartAsync(TestCluster cluster, ServerOptions? options = null)
+        {
+            var node = new WaitingNode();
+            node.App = await cluster.StartNodeAsync("slow", b => b.Handle<Echo, EchoReply>("Slow.Wait", async (req, ctx) =>
+            {
+                node.Started.TrySetResult();
+                try { await Task.Delay(Timeout.Infinite, ctx.CancellationToken); }
+                catch (OperationCanceledException) { node.CancelledWithDeadline.TrySetResult(ctx.Deadline); throw; }
+                return new EchoReply("never", "");
+            }), options);
+            return node;
+        }
+    }
+
     [Fact]
     public async Task Deadline_propagates_and_the_server_sees_cancellation()
     {
         await using var cluster = new TestCluster();
-        var serverCancelled = new TaskCompletionSource<DateTime?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await cluster.StartNodeAsync("slow", b => b.Handle<Echo, EchoReply>("Slow.Wait", async (req, ctx) =>
-        {
-            try { await Task.Delay(Timeout.Infinite, ctx.CancellationToken); }
-            catch (OperationCanceledException) { serverCancelled.TrySetResult(ctx.Deadline); throw; }
-            return new EchoReply("never", "");
-        }));
+        var node = await WaitingNode.StartAsync(cluster);
         await using var client = cluster.CreateClient();
 
         var error = await Assert.ThrowsAsync<MicroException>(() =>
             client.CallAsync<Echo, EchoReply>("slow", "Slow.Wait", new Echo("x"), new CallOptions { Timeout = TimeSpan.FromMilliseconds(300) }));
         Assert.Equal(ErrorCodes.DeadlineExceeded, error.Id);
         Assert.Equal(408, error.Code);
-        var serverDeadline = await serverCancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var serverDeadline = await node.CancelledWithDeadline.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.NotNull(serverDeadline); // the handler was told when the caller would give up
     }
 
@@ -33,13 +48,7 @@ public class CallTests
     public async Task The_default_timeout_is_kept_by_the_client_and_still_cancels_the_handler()
     {
         await using var cluster = new TestCluster();
-        var serverCancelled = new TaskCompletionSource<DateTime?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await cluster.StartNodeAsync("slow", b => b.Handle<Echo, EchoReply>("Slow.Wait", async (req, ctx) =>
-        {
-            try { await Task.Delay(Timeout.Infinite, ctx.CancellationToken); }
-            catch (OperationCanceledException) { serverCancelled.TrySetResult(ctx.Deadline); throw; }
-            return new EchoReply("never", "");
-        }));
+        var node = await WaitingNode.StartAsync(cluster);
         await using var client = cluster.CreateClient(new ClientOptions { Timeout = TimeSpan.FromMilliseconds(300), Retries = 0 });
         var started = DateTime.UtcNow;
 
@@ -49,7 +58,7 @@ public class CallTests
         Assert.Equal(ErrorCodes.DeadlineExceeded, error.Id);
         Assert.Equal(408, error.Code);
         Assert.InRange(took, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5));
-        var serverDeadline = await serverCancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var serverDeadline = await node.CancelledWithDeadline.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Null(serverDeadline); // not on the wire: the client reset the call, which cancelled the handler
     }
 
@@ -57,24 +66,17 @@ public class CallTests
     public async Task A_handler_whose_caller_is_cut_off_without_a_deadline_is_cancelled_by_the_server_keep_alive()
     {
         await using var cluster = new TestCluster();
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var node = await cluster.StartNodeAsync("slow", b => b.Handle<Echo, EchoReply>("Slow.Wait", async (req, ctx) =>
-        {
-            started.TrySetResult();
-            try { await Task.Delay(Timeout.Infinite, ctx.CancellationToken); }
-            catch (OperationCanceledException) { cancelled.TrySetResult(); throw; }
-            return new EchoReply("never", "");
-        }), new ServerOptions { GracePeriod = TimeSpan.FromSeconds(5), KeepAliveInterval = TimeSpan.FromSeconds(1), KeepAliveTimeout = TimeSpan.FromSeconds(1) });
-        await using var proxy = new Micro.Tests.Shared.TcpProxy(int.Parse(node.Address.Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture));
+        var node = await WaitingNode.StartAsync(cluster,
+            new ServerOptions { GracePeriod = TimeSpan.FromSeconds(5), KeepAliveInterval = TimeSpan.FromSeconds(1), KeepAliveTimeout = TimeSpan.FromSeconds(1) });
+        await using var proxy = new Micro.Tests.Shared.TcpProxy(int.Parse(node.App.Address.Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture));
         // Pings from the client would find the partition too; off here, so only the server's can end the call.
         await using var client = cluster.CreateClient(new ClientOptions { KeepAliveInterval = Timeout.InfiniteTimeSpan, Retries = 0 });
 
         var call = client.CallAsync<Echo, EchoReply>("slow", "Slow.Wait", new Echo("x"), new CallOptions { Address = proxy.Address });
-        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await node.Started.Task.WaitAsync(TimeSpan.FromSeconds(10));
         proxy.Freeze(); // the caller's default timeout would reset the stream, but nothing gets through any more
 
-        await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(15)); // KeepAliveInterval + KeepAliveTimeout, with room
+        await node.CancelledWithDeadline.Task.WaitAsync(TimeSpan.FromSeconds(15)); // KeepAliveInterval + KeepAliveTimeout, with room
         Assert.False(call.IsCompleted); // the caller's own 10 s timeout has not passed: it was the server that noticed
     }
 
@@ -82,11 +84,7 @@ public class CallTests
     public async Task A_caller_token_and_the_default_timeout_both_end_a_call()
     {
         await using var cluster = new TestCluster();
-        await cluster.StartNodeAsync("slow", b => b.Handle<Echo, EchoReply>("Slow.Wait", async (req, ctx) =>
-        {
-            await Task.Delay(Timeout.Infinite, ctx.CancellationToken);
-            return new EchoReply("never", "");
-        }));
+        await WaitingNode.StartAsync(cluster);
         await using var client = cluster.CreateClient(new ClientOptions { Timeout = TimeSpan.FromMilliseconds(300), Retries = 0 });
 
         using var never = new CancellationTokenSource();

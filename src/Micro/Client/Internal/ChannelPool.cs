@@ -32,14 +32,17 @@ internal sealed class ChannelPool(ClientOptions options, TimeProvider time, Tran
         var now = time.GetTimestamp();
         if (now >= Volatile.Read(ref _nextSweep)) Sweep(now);
         // The channel used last, when the key is the same string (a cached node's address): no hashing per call.
-        if (Volatile.Read(ref _last) is { } last && ReferenceEquals(last.Key, key))
+        var last = Volatile.Read(ref _last);
+        if (last is not null && ReferenceEquals(last.Key, key))
         {
             last.Touch(now);
             return last;
         }
         var channel = _channels.GetOrAdd(key, static (key, s) => s.Pool.Create(key, s.Url ?? "http://" + key, s.Service), (Pool: this, Url: tlsUrl, Service: tlsService)).Value;
         channel.Touch(now);
-        Volatile.Write(ref _last, channel);
+        // Written only on a change: an mTLS key is built per call and never matches, and a shared field written on
+        // every call would bounce between cores.
+        if (!ReferenceEquals(last, channel)) Volatile.Write(ref _last, channel);
         return channel;
     }
 

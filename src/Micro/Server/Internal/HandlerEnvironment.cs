@@ -16,16 +16,12 @@ internal sealed class HandlerEnvironment(
     public IServiceProvider Services { get; } = services;
     public ILogger Logger { get; } = logger;
 
-    // Most services run only the telemetry middleware; with nobody listening it has nothing to do, and a call that
-    // skips the pipeline saves its per-call allocations and indirections.
-    private readonly Telemetry.ServerTelemetryMiddleware? _onlyTelemetry =
+    /// <summary>
+    /// The pipeline's one middleware when that is telemetry (most services): a unary call is then traced around the
+    /// handler directly, or not at all while nobody listens, without the pipeline's per-call allocations.
+    /// </summary>
+    public Telemetry.ServerTelemetryMiddleware? OnlyTelemetry { get; } =
         middleware.Count == 1 ? middleware[0] as Telemetry.ServerTelemetryMiddleware : null;
-
-    /// <summary>The pipeline would only pass the call through: its one middleware is telemetry, and nobody listens.</summary>
-    public bool PipelineIdle => _onlyTelemetry is { Active: false };
-
-    /// <summary>The pipeline's one middleware when that is telemetry: a unary call can be traced without the pipeline.</summary>
-    public Telemetry.ServerTelemetryMiddleware? OnlyTelemetry => _onlyTelemetry;
 
     /// <summary>Wraps <paramref name="terminal"/> in the middleware, first added outermost.</summary>
     public ServerCallHandler Compose(ServerCallHandler terminal)

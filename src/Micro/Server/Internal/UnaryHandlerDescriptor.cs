@@ -47,8 +47,8 @@ internal sealed class UnaryHandlerDescriptor<TRequest, TResponse>(string endpoin
 
     private ValueTask<TResponse> InvokeAsync(TRequest request, CallContext context, HandlerEnvironment env)
     {
-        if (_pipeline is null || env.PipelineIdle) return handler(request, context);
-        if (env.OnlyTelemetry is { } telemetry) return telemetry.ServeAsync(request, context, handler); // traced, no pipeline
+        if (_pipeline is null) return handler(request, context);
+        if (env.OnlyTelemetry is { } telemetry) return telemetry.ServeAsync(request, context, handler); // no pipeline
         return ThroughPipeline(request, context);
 
         async ValueTask<TResponse> ThroughPipeline(TRequest request, CallContext context) =>
