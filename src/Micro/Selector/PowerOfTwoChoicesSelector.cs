@@ -50,7 +50,7 @@ public sealed class PowerOfTwoChoicesSelector(TimeProvider? time = null) : ISele
     /// <inheritdoc/>
     public void Report(string service, NodeInfo node, CallOutcome outcome, TimeSpan latency)
     {
-        if (Find(node.Address) is not { } load) return;
+        if (!_loads.TryGetValue(node.Address, out var load)) return;
         Interlocked.Decrement(ref load.InFlight);
         if (outcome == CallOutcome.Abandoned) return;
         if (outcome == CallOutcome.NodeFailure) load.Penalize(Math.Max(latency.TotalMicroseconds, FailurePenalty.TotalMicroseconds), _time.GetTimestamp());
@@ -60,29 +60,15 @@ public sealed class PowerOfTwoChoicesSelector(TimeProvider? time = null) : ISele
     /// <summary>Calls in flight on a node, as this selector counts them (for tests and dashboards).</summary>
     public int InFlight(string address) => _loads.TryGetValue(address, out var load) ? Volatile.Read(ref load.InFlight) : 0;
 
-    // The node reported on last: a cached node's address is the same string on every call, so comparing references
-    // saves hashing it twice per call. Racy by design (a statistic; a stale hit after a clear loses a sample).
-    private NodeLoad? _last;
-
     private NodeLoad Load(NodeInfo node)
     {
-        if (Find(node.Address) is { } load) return load;
+        if (_loads.TryGetValue(node.Address, out var load)) return load;
         if (_loads.Count >= MaxTracked) _loads.Clear();
-        return _last = _loads.GetOrAdd(node.Address, static address => new NodeLoad(address));
+        return _loads.GetOrAdd(node.Address, static _ => new NodeLoad());
     }
 
-    private NodeLoad? Find(string address)
+    private sealed class NodeLoad
     {
-        var last = _last;
-        if (last is not null && ReferenceEquals(last.Address, address)) return last;
-        if (!_loads.TryGetValue(address, out var load)) return null;
-        if (load != last) _last = load;
-        return load;
-    }
-
-    private sealed class NodeLoad(string address)
-    {
-        public string Address { get; } = address;
         public int InFlight;
         private double _ewmaMicroseconds;
         private long _stamp;

@@ -17,7 +17,6 @@ internal sealed class ChannelPool(ClientOptions options, TimeProvider time, Tran
 
     private readonly ConcurrentDictionary<string, Lazy<NodeChannel>> _channels = new(StringComparer.Ordinal);
     private long _nextSweep = time.GetTimestamp() + IdleTicks(time);
-    private NodeChannel? _last;
 
     /// <summary>The channel to <paramref name="address"/>; the caller pairs it with <see cref="NodeChannel.Enter"/> / <see cref="NodeChannel.Exit"/>.</summary>
     public NodeChannel Get(string address) => Get(address, null, null);
@@ -31,24 +30,14 @@ internal sealed class ChannelPool(ClientOptions options, TimeProvider time, Tran
     {
         var now = time.GetTimestamp();
         if (now >= Volatile.Read(ref _nextSweep)) Sweep(now);
-        // The channel used last, when the key is the same string (a cached node's address): no hashing per call.
-        var last = Volatile.Read(ref _last);
-        if (last is not null && ReferenceEquals(last.Key, key))
-        {
-            last.Touch(now);
-            return last;
-        }
-        var channel = _channels.GetOrAdd(key, static (key, s) => s.Pool.Create(key, s.Url ?? "http://" + key, s.Service), (Pool: this, Url: tlsUrl, Service: tlsService)).Value;
+        var channel = _channels.GetOrAdd(key, static (key, s) => s.Pool.Create(s.Url ?? "http://" + key, s.Service), (Pool: this, Url: tlsUrl, Service: tlsService)).Value;
         channel.Touch(now);
-        // Written only on a change: an mTLS key is built per call and never matches, and a shared field written on
-        // every call would bounce between cores.
-        if (!ReferenceEquals(last, channel)) Volatile.Write(ref _last, channel);
         return channel;
     }
 
     public int Count => _channels.Count;
 
-    private Lazy<NodeChannel> Create(string key, string url, string? tlsService) => new(() =>
+    private Lazy<NodeChannel> Create(string url, string? tlsService) => new(() =>
     {
         var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
         {
@@ -70,7 +59,7 @@ internal sealed class ChannelPool(ClientOptions options, TimeProvider time, Tran
             MaxReceiveMessageSize = options.MaxMessageSize,
             MaxSendMessageSize = null, // the server enforces its own limit and says so
         });
-        return new NodeChannel(key, channel);
+        return new NodeChannel(channel);
     });
 
     private void Sweep(long now)
@@ -81,10 +70,7 @@ internal sealed class ChannelPool(ClientOptions options, TimeProvider time, Tran
             if (!lazy.IsValueCreated) continue;
             var channel = lazy.Value;
             if (channel.IsIdleSince(now - IdleTicks(time)) && _channels.TryRemove(new KeyValuePair<string, Lazy<NodeChannel>>(address, lazy)))
-            {
-                Interlocked.CompareExchange(ref _last, null, channel);
                 channel.Dispose();
-            }
         }
     }
 
@@ -95,16 +81,12 @@ internal sealed class ChannelPool(ClientOptions options, TimeProvider time, Tran
         foreach (var lazy in _channels.Values)
             if (lazy.IsValueCreated) lazy.Value.Dispose();
         _channels.Clear();
-        Volatile.Write(ref _last, null);
     }
 }
 
 /// <summary>A channel to one node, with the calls using it counted so an idle sweep never closes a busy one.</summary>
-internal sealed class NodeChannel(string key, GrpcChannel channel) : IDisposable
+internal sealed class NodeChannel(GrpcChannel channel) : IDisposable
 {
-    /// <summary>The pool's key for this channel (the node's address for h2c).</summary>
-    public string Key { get; } = key;
-
     private long _lastUsed;
     private int _active;
 
