@@ -37,6 +37,7 @@ internal static class LoadLoop
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var bytesBefore = GC.GetTotalAllocatedBytes(precise: true); // precise: with server GC the cheap count only moves at collections
+        var pausedBefore = GC.GetTotalPauseDuration();
         var stopwatch = Stopwatch.StartNew();
         var end = duration.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
         var workers = Enumerable.Range(0, concurrency).Select(i => Task.Run(async () =>
@@ -52,12 +53,16 @@ internal static class LoadLoop
         await Task.WhenAll(workers);
         var elapsed = stopwatch.Elapsed.TotalSeconds;
         var bytes = GC.GetTotalAllocatedBytes(precise: true) - bytesBefore;
+        var paused = GC.GetTotalPauseDuration() - pausedBefore;
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalMicroseconds;
         var all = latencies.SelectMany(l => l).ToArray();
         Array.Sort(all);
         double Us(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
-        return new Result(all.Length / elapsed, Us(all[all.Length / 2]), Us(all[(int)(all.Length * 0.99)]), cpu / all.Length, (double)bytes / all.Length);
+        return new Result(all.Length / elapsed, Us(all[all.Length / 2]), Us(all[(int)(all.Length * 0.99)]), cpu / all.Length, (double)bytes / all.Length)
+        {
+            GcPauseUs = paused.TotalMicroseconds / all.Length,
+        };
     }
 }
 
@@ -65,4 +70,8 @@ internal static class LoadLoop
 /// One measurement: calls per second, latency percentiles in microseconds, and per call the process's CPU time in
 /// microseconds and bytes allocated (less noisy than throughput on a shared machine: other processes' load does not count).
 /// </summary>
-internal sealed record Result(double Throughput, double P50Us, double P99Us, double CpuUs, double Bytes);
+internal sealed record Result(double Throughput, double P50Us, double P99Us, double CpuUs, double Bytes)
+{
+    /// <summary>Time the process was paused for garbage collection, per call (microseconds): what the bytes cost.</summary>
+    public double GcPauseUs { get; init; }
+}

@@ -63,7 +63,7 @@ var (warmupTook, _) = await LoadLoop.WarmUpAsync(sides.Select(s => (Func<Task<do
 })).ToList());
 Console.WriteLine($"# warm-up: {warmupTook.TotalSeconds:F0} s until stable");
 var results = sides.ToDictionary(s => s.Name, _ => new List<Result>());
-Console.WriteLine($"{"side",-15} {"req/s",10} {"p50 us",8} {"p99 us",8} {"cpu us/call",12} {"B/call",8}");
+Console.WriteLine($"{"side",-15} {"req/s",10} {"p50 us",8} {"p99 us",8} {"cpu us/call",12} {"B/call",8} {"gc us/call",10}");
 for (var round = 0; round < rounds; round++)
 {
     var order = round % 2 == 0 ? sides : Enumerable.Reverse(sides).ToList();
@@ -72,7 +72,7 @@ for (var round = 0; round < rounds; round++)
         Result result;
         using (start()) result = await LoadLoop.MeasureAsync(call, InFlight, TimeSpan.FromSeconds(seconds));
         results[name].Add(result);
-        Console.WriteLine($"{name,-15} {result.Throughput,10:F0} {result.P50Us,8:F0} {result.P99Us,8:F0} {result.CpuUs,12:F1} {result.Bytes,8:F0}");
+        Console.WriteLine($"{name,-15} {result.Throughput,10:F0} {result.P50Us,8:F0} {result.P99Us,8:F0} {result.CpuUs,12:F1} {result.Bytes,8:F0} {result.GcPauseUs,10:F2}");
     }
 }
 if (args.Contains("--types"))

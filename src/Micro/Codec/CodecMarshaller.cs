@@ -12,44 +12,69 @@ namespace Micro.Codec;
 internal static class CodecMarshaller
 {
     /// <summary>Client side, requests: the codec is fixed when the call's method is built.</summary>
-    public static Marshaller<T> Create<T>(ICodec codec) => new(
-        (value, context) => Write(codec, value, context),
-        context => codec.Read<T>(context.PayloadAsReadOnlySequence()));
+    public static Marshaller<T> Create<T>(ICodec codec)
+    {
+        var bound = new BoundCodec<T>(codec);
+        return new((value, context) => Write(bound, value, context), context => bound.Read(context.PayloadAsReadOnlySequence()));
+    }
 
     /// <summary>
     /// Client side, responses: a reply that does not decode is the client's problem (its types do not match the
     /// server's), never the node's, so it surfaces as <see cref="ResponseDecodeException"/>.
     /// </summary>
-    public static Marshaller<T> Response<T>(ICodec codec) => new(
-        (value, context) => Write(codec, value, context),
-        context =>
-        {
-            try
+    public static Marshaller<T> Response<T>(ICodec codec)
+    {
+        var bound = new BoundCodec<T>(codec);
+        return new(
+            (value, context) => Write(bound, value, context),
+            context =>
             {
-                return codec.Read<T>(context.PayloadAsReadOnlySequence());
-            }
-            catch (MicroException e)
-            {
-                throw new ResponseDecodeException(e.Detail);
-            }
-        });
+                try
+                {
+                    return bound.Read(context.PayloadAsReadOnlySequence());
+                }
+                catch (MicroException e)
+                {
+                    throw new ResponseDecodeException(e.Detail);
+                }
+            });
+    }
 
     /// <summary>Server side: the codec is the caller's choice for this call (see <see cref="CallCodec"/>), else <paramref name="natural"/>.</summary>
-    public static Marshaller<T> PerCall<T>(ICodec natural) => new(
-        (value, context) => Write(CallCodec.Current ?? natural, value, context),
-        context =>
-        {
-            try
+    public static Marshaller<T> PerCall<T>(ICodec natural)
+    {
+        var bound = new BoundCodec<T>(natural);
+        return new(
+            (value, context) =>
             {
-                return (CallCodec.Current ?? natural).Read<T>(context.PayloadAsReadOnlySequence());
-            }
-            catch (MicroException e)
+                if (Chosen(bound) is { } chosen) Write(chosen, value, context);
+                else Write(bound, value, context);
+            },
+            context =>
             {
-                throw GrpcErrorMapping.ToRpcException(e);
-            }
-        });
+                try
+                {
+                    return Chosen(bound) is { } chosen ? chosen.Read<T>(context.PayloadAsReadOnlySequence()) : bound.Read(context.PayloadAsReadOnlySequence());
+                }
+                catch (MicroException e)
+                {
+                    throw GrpcErrorMapping.ToRpcException(e);
+                }
+            });
+    }
+
+    // The codec the caller chose for this call when it is not the natural one (rare, e.g. JSON over gRPC), else null.
+    private static ICodec? Chosen<T>(BoundCodec<T> natural) =>
+        CallCodec.Current is { } chosen && !ReferenceEquals(chosen, natural.Codec) ? chosen : null;
 
     private static void Write<T>(ICodec codec, T value, SerializationContext context)
+    {
+        if (codec.SizeOf(value) is { } size) context.SetPayloadLength(size);
+        codec.Write(value, context.GetBufferWriter());
+        context.Complete();
+    }
+
+    private static void Write<T>(BoundCodec<T> codec, T value, SerializationContext context)
     {
         if (codec.SizeOf(value) is { } size) context.SetPayloadLength(size);
         codec.Write(value, context.GetBufferWriter());

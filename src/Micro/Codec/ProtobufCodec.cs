@@ -31,16 +31,15 @@ public sealed class ProtobufCodec : ICodec
     /// <inheritdoc/>
     public T Read<T>(in ReadOnlySequence<byte> input)
     {
-        var message = ProtobufFactory<T>.Create();
+        var parser = ProtobufFactory<T>.Parser;
         try
         {
-            message.MergeFrom(input);
+            return (T)parser.ParseFrom(input);
         }
         catch (InvalidProtocolBufferException e)
         {
             throw new MicroException(ErrorCodes.MalformedPayload, 400, $"malformed {typeof(T).Name}: {e.Message}");
         }
-        return (T)message;
     }
 
     /// <summary>Creates empty messages of one type. Generated messages have a public parameterless constructor.</summary>
@@ -48,12 +47,21 @@ public sealed class ProtobufCodec : ICodec
     {
         private static readonly Func<IMessage> s_create = Build();
 
+        // The generated parser (its factory is the message's constructor): reflection once per type, not per message.
+        private static readonly MessageParser? s_parser = typeof(IMessage).IsAssignableFrom(typeof(T)) ? s_create().Descriptor.Parser : null;
+
         public static IMessage Create() => s_create();
+
+        /// <exception cref="MicroException">415 when <typeparamref name="T"/> is not a protobuf message.</exception>
+        public static MessageParser Parser => s_parser ?? throw NotAMessage();
+
+        private static MicroException NotAMessage() =>
+            new(ErrorCodes.UnsupportedContentType, 415, $"{typeof(T).Name} is not a protobuf message");
 
         private static Func<IMessage> Build()
         {
             if (!typeof(IMessage).IsAssignableFrom(typeof(T)))
-                return () => throw new MicroException(ErrorCodes.UnsupportedContentType, 415, $"{typeof(T).Name} is not a protobuf message");
+                return () => throw NotAMessage();
             return FindFactory(typeof(T));
         }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Micro.Internal;
 using Micro.Registry;
 
 namespace Micro.Selector;
@@ -38,10 +39,10 @@ public sealed class PowerOfTwoChoicesSelector(TimeProvider? time = null) : ISele
             var i = Random.Shared.Next(nodes.Count);
             var j = Random.Shared.Next(nodes.Count - 1);
             if (j >= i) j++;
-            var now = _time.GetTimestamp();
+            var now = CoarseClock.Milliseconds(_time);
             var a = Load(nodes[i]);
             var b = Load(nodes[j]);
-            chosen = a.Cost(now, _time.TimestampFrequency, DecayTime) <= b.Cost(now, _time.TimestampFrequency, DecayTime) ? nodes[i] : nodes[j];
+            chosen = a.Cost(now, DecayTime) <= b.Cost(now, DecayTime) ? nodes[i] : nodes[j];
         }
         Interlocked.Increment(ref Load(chosen).InFlight);
         return chosen;
@@ -53,8 +54,8 @@ public sealed class PowerOfTwoChoicesSelector(TimeProvider? time = null) : ISele
         if (!_loads.TryGetValue(node.Address, out var load)) return;
         Interlocked.Decrement(ref load.InFlight);
         if (outcome == CallOutcome.Abandoned) return;
-        if (outcome == CallOutcome.NodeFailure) load.Penalize(Math.Max(latency.TotalMicroseconds, FailurePenalty.TotalMicroseconds), _time.GetTimestamp());
-        else load.Observe(latency.TotalMicroseconds, 2.0 / (Window + 1), _time.GetTimestamp());
+        if (outcome == CallOutcome.NodeFailure) load.Penalize(Math.Max(latency.TotalMicroseconds, FailurePenalty.TotalMicroseconds), CoarseClock.Milliseconds(_time));
+        else load.Observe(latency.TotalMicroseconds, 2.0 / (Window + 1), CoarseClock.Milliseconds(_time));
     }
 
     /// <summary>Calls in flight on a node, as this selector counts them (for tests and dashboards).</summary>
@@ -73,12 +74,13 @@ public sealed class PowerOfTwoChoicesSelector(TimeProvider? time = null) : ISele
         private double _ewmaMicroseconds;
         private long _stamp;
 
-        public double Cost(long now, long frequency, TimeSpan decay)
+        // Times in CoarseClock milliseconds: the decay is over seconds.
+        public double Cost(long now, TimeSpan decay)
         {
             var ewma = Volatile.Read(ref _ewmaMicroseconds);
             var inFlight = Volatile.Read(ref InFlight);
             // An idle node's cost fades, so a node that was slow is tried again once in a while.
-            if (inFlight == 0 && ewma > 0) ewma *= Math.Exp(-(now - Volatile.Read(ref _stamp)) / (double)frequency / decay.TotalSeconds);
+            if (inFlight == 0 && ewma > 0) ewma *= Math.Exp(-(now - Volatile.Read(ref _stamp)) / decay.TotalMilliseconds);
             // +1 µs: nodes without a measurement yet compare by calls in flight.
             return (ewma + 1) * (inFlight + 1);
         }

@@ -38,10 +38,54 @@ public static class TraceContext
     /// <summary>The remote parent read through <paramref name="getter"/> from <paramref name="carrier"/>.</summary>
     internal static ActivityContext Extract(object carrier, DistributedContextPropagator.PropagatorGetterCallback getter)
     {
+        // The runtime's own propagators read a version-00 traceparent the same way: parse it here in one pass, instead
+        // of the propagator validating it and ActivityContext.TryParse validating it again (this runs on every call
+        // served). Anything else (another propagator, a tracestate, another version, Request-Id) takes the general path.
+        if (IsRuntimePropagator(DistributedContextPropagator.Current))
+        {
+            getter(carrier, TraceParent, out var traceParent, out _);
+            if (traceParent is { Length: 55 } && traceParent.StartsWith("00-", StringComparison.Ordinal))
+            {
+                getter(carrier, TraceState, out var traceState, out _);
+                if (traceState is null) return ParseVersion00(traceParent);
+            }
+        }
         DistributedContextPropagator.Current.ExtractTraceIdAndState(carrier, getter, out var parent, out var state);
         // Bounded by the transport's header limits; TryParse rejects anything that is not a well-formed traceparent.
         return parent is not null && ActivityContext.TryParse(parent, state, isRemote: true, out var context) ? context : default;
     }
+
+    private static readonly Type s_w3c = DistributedContextPropagator.CreateW3CPropagator().GetType();
+    private static readonly Type s_default = DistributedContextPropagator.CreateDefaultPropagator().GetType();
+
+    private static bool IsRuntimePropagator(DistributedContextPropagator propagator)
+    {
+        var type = propagator.GetType();
+        return type == s_w3c || type == s_default;
+    }
+
+    /// <summary>
+    /// <c>00-{32 hex trace id}-{16 hex span id}-{2 hex flags}</c>, lowercase, ids not all zero (W3C Trace Context);
+    /// default (no parent) when it is not exactly that, as TryParse would answer.
+    /// </summary>
+    internal static ActivityContext ParseVersion00(string traceParent)
+    {
+        var text = traceParent.AsSpan();
+        if (text.Length != 55 || !text.StartsWith("00-") || text[35] != '-' || text[52] != '-') return default;
+        var traceId = text.Slice(3, 32);
+        var spanId = text.Slice(36, 16);
+        if (!IsLowerHexNotAllZeros(traceId) || !IsLowerHexNotAllZeros(spanId) || !IsLowerHex(text.Slice(53, 2))) return default;
+        var flags = (ActivityTraceFlags)(HexValue(text[53]) << 4 | HexValue(text[54]));
+        return new ActivityContext(ActivityTraceId.CreateFromString(traceId), ActivitySpanId.CreateFromString(spanId), flags, traceState: null, isRemote: true);
+    }
+
+    private static bool IsLowerHexNotAllZeros(ReadOnlySpan<char> text) => IsLowerHex(text) && text.ContainsAnyExcept('0');
+
+    private static bool IsLowerHex(ReadOnlySpan<char> text) => !text.ContainsAnyExcept(s_lowerHex);
+
+    private static readonly System.Buffers.SearchValues<char> s_lowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
+
+    private static int HexValue(char c) => c <= '9' ? c - '0' : c - 'a' + 10;
 
     /// <summary>A copy of <paramref name="headers"/> with <paramref name="activity"/>'s context added (gRPC metadata is reused per attempt).</summary>
     internal static Grpc.Core.Metadata? Inject(Activity? activity, Grpc.Core.Metadata? headers)

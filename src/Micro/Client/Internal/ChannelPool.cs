@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Micro.Identity;
+using Micro.Internal;
 
 namespace Micro.Client.Internal;
 
@@ -16,7 +17,7 @@ internal sealed class ChannelPool(ClientOptions options, TimeProvider time, Tran
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(5);
 
     private readonly ConcurrentDictionary<string, Lazy<NodeChannel>> _channels = new(StringComparer.Ordinal);
-    private long _nextSweep = time.GetTimestamp() + IdleTicks(time);
+    private long _nextSweep = CoarseClock.Milliseconds(time) + IdleMilliseconds;
 
     /// <summary>The channel to <paramref name="address"/>; the caller pairs it with <see cref="NodeChannel.Enter"/> / <see cref="NodeChannel.Exit"/>.</summary>
     public NodeChannel Get(string address) => Get(address, null, null);
@@ -28,7 +29,7 @@ internal sealed class ChannelPool(ClientOptions options, TimeProvider time, Tran
     /// <summary>An h2c channel's key is its address, and its URL is only built when the channel is (not on every call).</summary>
     private NodeChannel Get(string key, string? tlsUrl, string? tlsService)
     {
-        var now = time.GetTimestamp();
+        var now = CoarseClock.Milliseconds(time);
         if (now >= Volatile.Read(ref _nextSweep)) Sweep(now);
         var channel = _channels.GetOrAdd(key, static (key, s) => s.Pool.Create(s.Url ?? "http://" + key, s.Service), (Pool: this, Url: tlsUrl, Service: tlsService)).Value;
         channel.Touch(now);
@@ -64,17 +65,17 @@ internal sealed class ChannelPool(ClientOptions options, TimeProvider time, Tran
 
     private void Sweep(long now)
     {
-        Volatile.Write(ref _nextSweep, now + IdleTicks(time));
+        Volatile.Write(ref _nextSweep, now + IdleMilliseconds);
         foreach (var (address, lazy) in _channels)
         {
             if (!lazy.IsValueCreated) continue;
             var channel = lazy.Value;
-            if (channel.IsIdleSince(now - IdleTicks(time)) && _channels.TryRemove(new KeyValuePair<string, Lazy<NodeChannel>>(address, lazy)))
+            if (channel.IsIdleSince(now - IdleMilliseconds) && _channels.TryRemove(new KeyValuePair<string, Lazy<NodeChannel>>(address, lazy)))
                 channel.Dispose();
         }
     }
 
-    private static long IdleTicks(TimeProvider time) => (long)(IdleTimeout.TotalSeconds * time.TimestampFrequency);
+    private static long IdleMilliseconds => CoarseClock.Of(IdleTimeout);
 
     public void Dispose()
     {
@@ -98,8 +99,8 @@ internal sealed class NodeChannel(GrpcChannel channel) : IDisposable
 
     public void Touch(long now)
     {
-        // Written at most every few ms per channel: no cache-line ping-pong at high call rates.
-        if (now - Volatile.Read(ref _lastUsed) > 1 << 20) Volatile.Write(ref _lastUsed, now);
+        // Written once per clock tick (a few ms) per channel: no cache-line ping-pong at high call rates.
+        if (now != Volatile.Read(ref _lastUsed)) Volatile.Write(ref _lastUsed, now);
     }
 
     public bool IsIdleSince(long timestamp) => Volatile.Read(ref _active) == 0 && Volatile.Read(ref _lastUsed) < timestamp;

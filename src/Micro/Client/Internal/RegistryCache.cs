@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using Micro.Registry;
+using Micro.Internal;
 
 namespace Micro.Client.Internal;
 
@@ -20,12 +21,12 @@ internal sealed class RegistryCache(IRegistry registry, TimeSpan ttl, TimeProvid
     public async ValueTask<CachedService> GetAsync(string service, CancellationToken cancellationToken)
     {
         if (_watch is null) StartWatch();
-        var now = time.GetTimestamp();
+        var now = CoarseClock.Milliseconds(time);
         if (_entries.TryGetValue(service, out var cached) && now < cached.ExpiresAt) return cached;
 
         var generation = Volatile.Read(ref _generation);
         var versions = await registry.GetServiceAsync(service, cancellationToken).ConfigureAwait(false);
-        var entry = CachedService.From(versions, now + (long)(ttl.TotalSeconds * time.TimestampFrequency));
+        var entry = CachedService.From(versions, now + CoarseClock.Of(ttl));
         // Only keep the answer if no change was announced while we were asking.
         if (entry.Nodes.Count > 0 && generation == Volatile.Read(ref _generation)) _entries[service] = entry;
         return entry;
