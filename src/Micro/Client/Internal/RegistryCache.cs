@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
-using Micro.Registry;
 using Micro.Internal;
+using Micro.Registry;
 
 namespace Micro.Client.Internal;
 
