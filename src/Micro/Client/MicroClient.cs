@@ -23,7 +23,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     private readonly CodecRegistry _codecs;
     private readonly ClientOptions _options;
     private readonly IClientMiddleware[] _middleware;
-    private readonly Telemetry.ClientTelemetryMiddleware? _tracing; // telemetry: first in the pipeline, run by ThroughMiddlewareAsync itself
+    private readonly Telemetry.ClientTelemetryMiddleware? _tracing; // telemetry: first in the pipeline, run by the client itself (TracedAsync, ThroughMiddlewareAsync)
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(Type, Type), ClientCallHandler> _unaryPipelines = new();
     private readonly TimeProvider _time;
     private readonly RegistryCache _cache;
@@ -93,7 +93,31 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(endpoint);
         options ??= CallOptions.Default;
         if (_middleware.Length == 0) return InvokeAsync<TRequest, TResponse>(service, endpoint, request, options, cancellationToken);
+        // Telemetry alone (a client from the container, no middleware of the application's): no pipeline to run, so
+        // no ClientCall and no async layer to adapt the response to object; nothing at all while nobody listens.
+        if (_middleware.Length == 1 && _tracing is { } tracing)
+            return tracing.Active ? TracedAsync<TRequest, TResponse>(tracing, service, endpoint, request, options, cancellationToken)
+                : InvokeAsync<TRequest, TResponse>(service, endpoint, request, options, cancellationToken);
         return ThroughMiddlewareAsync<TResponse>(new ClientCall(service, endpoint, request, options, cancellationToken), UnaryPipeline<TRequest, TResponse>());
+    }
+
+    private async Task<TResponse> TracedAsync<TRequest, TResponse>(Telemetry.ClientTelemetryMiddleware tracing, string service, string endpoint,
+        TRequest request, CallOptions options, CancellationToken cancellationToken)
+        where TRequest : class where TResponse : class
+    {
+        var scope = tracing.Begin(service, endpoint, ClientCallKind.Unary);
+        try
+        {
+            var response = await InvokeAsync<TRequest, TResponse>(service, endpoint, request, options, cancellationToken).ConfigureAwait(false);
+            tracing.End(scope, response, null);
+            return response;
+        }
+        catch (Exception e)
+        {
+            tracing.End(scope, null, e);
+            if (e is MicroException micro) micro.RaisedByClient = true;
+            throw;
+        }
     }
 
     /// <summary>
@@ -126,7 +150,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     /// </summary>
     private async Task<T> ThroughMiddlewareAsync<T>(ClientCall call, ClientCallHandler pipeline)
     {
-        var scope = _tracing?.Begin(call) ?? default;
+        var scope = _tracing?.Begin(call.Service, call.Endpoint, call.Kind) ?? default;
         try
         {
             var result = (T)(await pipeline(call).ConfigureAwait(false))!;
@@ -145,17 +169,17 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         CallOptions options, CancellationToken cancellationToken)
         where TRequest : class where TResponse : class
     {
-        var (requestCodec, responseCodec) = CodecsFor<TRequest, TResponse>(options);
-        var method = MethodCache<TRequest, TResponse>.Get(service, endpoint, requestCodec, responseCodec, MethodType.Unary);
-        var callStart = _time.GetUtcNow().UtcDateTime;
-        var deadline = callStart + (options.Timeout ?? _options.Timeout);
-        var inherited = false;
-        var linked = Inherit(options, ref deadline, ref inherited, ref cancellationToken);
-        // The default timeout is the client's own guard, not sent (SharedTimeouts); a timeout the call sets or inherits is.
-        var localDeadline = !inherited && options.Timeout is null;
-        CancellationTokenSource? localLinked = null;
+        CancellationTokenSource? linked = null, localLinked = null;
         try
         {
+            var (requestCodec, responseCodec) = CodecsFor<TRequest, TResponse>(options);
+            var method = MethodCache<TRequest, TResponse>.Get(service, endpoint, requestCodec, responseCodec, MethodType.Unary);
+            var callStart = _time.GetUtcNow().UtcDateTime;
+            var deadline = callStart + (options.Timeout ?? _options.Timeout);
+            var inherited = false;
+            linked = Inherit(options, ref deadline, ref inherited, ref cancellationToken);
+            // The default timeout is the client's own guard, not sent (SharedTimeouts); a timeout the call sets or inherits is.
+            var localDeadline = !inherited && options.Timeout is null;
             var headers = _credentials is null ? Headers(options, inherited ? deadline : null)
                 : await AuthorizedHeadersAsync(service, options, inherited ? deadline : null, cancellationToken).ConfigureAwait(false);
             var retries = options.Address is null ? options.Retries ?? _options.Retries : 0;

@@ -22,7 +22,7 @@ internal sealed class ClientTelemetryMiddleware(ClientTelemetry telemetry) : ICl
 
     private async Task<object?> TracedAsync(ClientCall call, ClientCallHandler next)
     {
-        var scope = Begin(call);
+        var scope = Begin(call.Service, call.Endpoint, call.Kind);
         object? result;
         try
         {
@@ -37,16 +37,19 @@ internal sealed class ClientTelemetryMiddleware(ClientTelemetry telemetry) : ICl
         return result;
     }
 
+    /// <summary>False while nobody listens to the client's spans or instruments.</summary>
+    public bool Active => telemetry.Active;
+
     /// <summary>Starts the call's span and duration (the span current for the rest of the pipeline); default while nobody listens.</summary>
-    public CallScope Begin(ClientCall call)
+    public CallScope Begin(string service, string endpoint, ClientCallKind kind)
     {
         if (!telemetry.Active) return default;
-        var names = RpcNames.For(call.Service, call.Endpoint);
+        var names = RpcNames.For(service, endpoint);
         var started = Stopwatch.GetTimestamp();
         // The context before the span: going back to it when the call ends makes Dispose's "parent current again" a
         // no-op instead of one more execution-context copy per call.
         var before = ExecutionContext.Capture();
-        return new CallScope(names, started, telemetry.StartCall(names), before, call.Kind);
+        return new CallScope(names, started, telemetry.StartCall(names), before, kind);
     }
 
     /// <summary>
