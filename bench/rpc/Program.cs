@@ -191,8 +191,12 @@ async Task CostAsync()
         ("raw -> micro", () => rawToMicro.EchoAsync(payload).ResponseAsync),
         ("micro -> micro", microCall),
     };
-    // --pair "micro -> raw": only that pair (e.g. to run it under dotnet-trace).
-    if (BenchArgs.String(args, "--pair", "") is { Length: > 0 } only) pairs = pairs.Where(p => p.Name == only).ToArray();
+    // --pair "micro -> raw": only that pair (e.g. to run it under dotnet-trace); several, comma-separated.
+    if (BenchArgs.String(args, "--pair", "") is { Length: > 0 } only)
+    {
+        var chosen = only.Split(',', StringSplitOptions.TrimEntries);
+        pairs = pairs.Where(p => chosen.Contains(p.Name)).ToArray();
+    }
     Console.WriteLine($"# call cost: {seconds} s per measurement, median of {rounds} rounds in rotating order, both ends in this process, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}");
     foreach (var concurrency in new[] { 1, 64 })
     {
