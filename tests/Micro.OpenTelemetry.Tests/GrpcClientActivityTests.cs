@@ -29,18 +29,7 @@ public class GrpcClientActivityTests
         ActivitySource.AddActivityListener(unnamed);
         var spans = new List<Activity>();
         using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(s_test.Name).AddMicroInstrumentation().AddInMemoryExporter(spans).Build();
-        await using var nodes = new Nodes();
-        var service = Nodes.Unique("quiet");
-        await nodes.StartAsync(service, s => s.Handle<HelloRequest, HelloReply>("Quiet.Call", (req, ctx) => new HelloReply { Message = "ok" }));
-        var client = nodes.Client();
-
-        ActivityTraceId traceId;
-        using (var root = s_test.StartActivity("test"))
-        {
-            traceId = root!.TraceId;
-            await client.CallAsync<HelloRequest, HelloReply>(service, "Quiet.Call", new HelloRequest());
-            Assert.Same(root, Activity.Current);
-        }
+        var traceId = await CallUnderRootAsync("quiet");
         tracing.ForceFlush();
 
         var trace = spans.Where(s => s.TraceId == traceId).ToList();
@@ -56,17 +45,7 @@ public class GrpcClientActivityTests
         var spans = new List<Activity>();
         using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(s_test.Name, "Grpc.Net.Client").AddMicroInstrumentation()
             .AddInMemoryExporter(spans).Build();
-        await using var nodes = new Nodes();
-        var service = Nodes.Unique("loud");
-        await nodes.StartAsync(service, s => s.Handle<HelloRequest, HelloReply>("Loud.Call", (req, ctx) => new HelloReply { Message = "ok" }));
-        var client = nodes.Client();
-
-        ActivityTraceId traceId;
-        using (var root = s_test.StartActivity("test"))
-        {
-            traceId = root!.TraceId;
-            await client.CallAsync<HelloRequest, HelloReply>(service, "Loud.Call", new HelloRequest());
-        }
+        var traceId = await CallUnderRootAsync("loud");
         tracing.ForceFlush();
 
         var trace = spans.Where(s => s.TraceId == traceId).ToList();
@@ -75,5 +54,18 @@ public class GrpcClientActivityTests
         Assert.Equal(call.SpanId, grpc.ParentSpanId);
         // The server's parent is still Micro's span: its traceparent is the one in the metadata.
         Assert.Single(trace, s => s.Kind == ActivityKind.Server && s.ParentSpanId == call.SpanId);
+    }
+
+    /// <summary>One call to a fresh node under a root span of the test's; the trace id, once the call is done.</summary>
+    private static async Task<ActivityTraceId> CallUnderRootAsync(string name)
+    {
+        await using var nodes = new Nodes();
+        var service = Nodes.Unique(name);
+        await nodes.StartAsync(service, s => s.Handle<HelloRequest, HelloReply>("Hello.Call", (req, ctx) => new HelloReply { Message = "ok" }));
+        using var root = s_test.StartActivity("test");
+        await nodes.Client().CallAsync<HelloRequest, HelloReply>(service, "Hello.Call", new HelloRequest());
+        // The caller's span is current again after the call (the client hid it only while the attempt was on the wire).
+        Assert.Same(root, Activity.Current);
+        return root!.TraceId;
     }
 }

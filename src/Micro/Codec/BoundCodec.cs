@@ -26,6 +26,19 @@ internal sealed class BoundCodec<T>
 
     public ICodec Codec { get; }
 
+    // The last codec a caller chose instead of this one (e.g. JSON over gRPC), bound once as well; one is kept, so a
+    // caller alternating codecs costs a bind per change, never unbounded memory.
+    private BoundCodec<T>? _chosen;
+
+    /// <summary>This codec, or <paramref name="chosen"/> bound for <typeparamref name="T"/> when the call chose another one.</summary>
+    public BoundCodec<T> Or(ICodec? chosen)
+    {
+        if (chosen is null || ReferenceEquals(chosen, Codec)) return this;
+        var bound = Volatile.Read(ref _chosen);
+        if (bound is null || !ReferenceEquals(bound.Codec, chosen)) Volatile.Write(ref _chosen, bound = new BoundCodec<T>(chosen));
+        return bound;
+    }
+
     public T Read(in ReadOnlySequence<byte> input) => _read(input);
 
     public void Write(T value, IBufferWriter<byte> output) => _write(value, output);

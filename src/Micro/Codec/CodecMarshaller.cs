@@ -45,33 +45,18 @@ internal static class CodecMarshaller
     {
         var bound = new BoundCodec<T>(natural);
         return new(
-            (value, context) =>
-            {
-                if (Chosen(bound) is { } chosen) Write(chosen, value, context);
-                else Write(bound, value, context);
-            },
+            (value, context) => Write(bound.Or(CallCodec.Current), value, context),
             context =>
             {
                 try
                 {
-                    return Chosen(bound) is { } chosen ? chosen.Read<T>(context.PayloadAsReadOnlySequence()) : bound.Read(context.PayloadAsReadOnlySequence());
+                    return bound.Or(CallCodec.Current).Read(context.PayloadAsReadOnlySequence());
                 }
                 catch (MicroException e)
                 {
                     throw GrpcErrorMapping.ToRpcException(e);
                 }
             });
-    }
-
-    // The codec the caller chose for this call when it is not the natural one (rare, e.g. JSON over gRPC), else null.
-    private static ICodec? Chosen<T>(BoundCodec<T> natural) =>
-        CallCodec.Current is { } chosen && !ReferenceEquals(chosen, natural.Codec) ? chosen : null;
-
-    private static void Write<T>(ICodec codec, T value, SerializationContext context)
-    {
-        if (codec.SizeOf(value) is { } size) context.SetPayloadLength(size);
-        codec.Write(value, context.GetBufferWriter());
-        context.Complete();
     }
 
     private static void Write<T>(BoundCodec<T> codec, T value, SerializationContext context)

@@ -61,7 +61,7 @@ public sealed class JsonCodec : ICodec
             if (typeof(IMessage).IsAssignableFrom(typeof(T)))
             {
                 var text = System.Text.EncodingExtensions.GetString(System.Text.Encoding.UTF8, input);
-                var descriptor = ProtobufCodec.ProtobufFactory<T>.Create().Descriptor;
+                var descriptor = ProtobufCodec.ProtobufFactory<T>.Descriptor;
                 return (T)ProtoParser.Parse(text, descriptor);
             }
             var reader = new Utf8JsonReader(input);

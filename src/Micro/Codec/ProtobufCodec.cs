@@ -47,13 +47,18 @@ public sealed class ProtobufCodec : ICodec
     {
         private static readonly Func<IMessage> s_create = Build();
 
-        // The generated parser (its factory is the message's constructor): reflection once per type, not per message.
-        private static readonly MessageParser? s_parser = typeof(IMessage).IsAssignableFrom(typeof(T)) ? s_create().Descriptor.Parser : null;
+        // The type's descriptor, and through it the generated parser (its factory is the message's constructor):
+        // reflection once per type, not per message.
+        private static readonly Google.Protobuf.Reflection.MessageDescriptor? s_descriptor =
+            typeof(IMessage).IsAssignableFrom(typeof(T)) ? s_create().Descriptor : null;
 
         public static IMessage Create() => s_create();
 
         /// <exception cref="MicroException">415 when <typeparamref name="T"/> is not a protobuf message.</exception>
-        public static MessageParser Parser => s_parser ?? throw NotAMessage();
+        public static Google.Protobuf.Reflection.MessageDescriptor Descriptor => s_descriptor ?? throw NotAMessage();
+
+        /// <exception cref="MicroException">415 when <typeparamref name="T"/> is not a protobuf message.</exception>
+        public static MessageParser Parser => Descriptor.Parser;
 
         private static MicroException NotAMessage() =>
             new(ErrorCodes.UnsupportedContentType, 415, $"{typeof(T).Name} is not a protobuf message");

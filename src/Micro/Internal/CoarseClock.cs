@@ -10,7 +10,7 @@ internal static class CoarseClock
 {
     /// <summary>Now, in milliseconds on <paramref name="time"/>'s monotonic clock (resolution: a few milliseconds).</summary>
     public static long Milliseconds(TimeProvider time) =>
-        ReferenceEquals(time, TimeProvider.System) ? Environment.TickCount64 : time.GetTimestamp() / (time.TimestampFrequency / 1000);
+        ReferenceEquals(time, TimeProvider.System) ? Environment.TickCount64 : (long)time.GetElapsedTime(0, time.GetTimestamp()).TotalMilliseconds;
 
     /// <summary><paramref name="span"/> in the unit of <see cref="Milliseconds"/>.</summary>
     public static long Of(TimeSpan span) => (long)span.TotalMilliseconds;

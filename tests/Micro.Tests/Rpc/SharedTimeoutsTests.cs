@@ -9,8 +9,7 @@ public sealed class SharedTimeoutsTests
     [Fact]
     public void A_token_fires_at_its_deadline_not_before_and_at_most_a_slice_after()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
-        var timeouts = new SharedTimeouts(time);
+        var (time, timeouts) = Start();
         var deadline = time.GetUtcNow().UtcDateTime + TimeSpan.FromSeconds(10);
 
         var token = timeouts.At(deadline);
@@ -23,8 +22,7 @@ public sealed class SharedTimeoutsTests
     [Fact]
     public void Calls_whose_deadlines_fall_in_one_slice_share_a_token_and_later_ones_get_their_own()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
-        var timeouts = new SharedTimeouts(time);
+        var (time, timeouts) = Start();
         var first = time.GetUtcNow().UtcDateTime + TimeSpan.FromSeconds(10);
 
         var a = timeouts.At(first);
@@ -43,8 +41,7 @@ public sealed class SharedTimeoutsTests
     [Fact]
     public void A_deadline_earlier_than_the_newest_slice_gets_a_token_that_fires_on_time()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
-        var timeouts = new SharedTimeouts(time);
+        var (time, timeouts) = Start();
         var now = time.GetUtcNow().UtcDateTime;
 
         var late = timeouts.At(now + TimeSpan.FromSeconds(10));
@@ -53,5 +50,11 @@ public sealed class SharedTimeoutsTests
         time.Advance(TimeSpan.FromSeconds(1) + SharedTimeouts.Slice);
         Assert.True(early.IsCancellationRequested);
         Assert.False(late.IsCancellationRequested);
+    }
+
+    private static (FakeTimeProvider Time, SharedTimeouts Timeouts) Start()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
+        return (time, new SharedTimeouts(time));
     }
 }
