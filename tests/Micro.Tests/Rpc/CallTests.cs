@@ -36,8 +36,9 @@ public class CallTests
         var node = await WaitingNode.StartAsync(cluster);
         await using var client = cluster.CreateClient();
 
+        // Long enough that the handler surely starts on a loaded machine (an expired call is refused, never handled).
         var error = await Assert.ThrowsAsync<MicroException>(() =>
-            client.CallAsync<Echo, EchoReply>("slow", "Slow.Wait", new Echo("x"), new CallOptions { Timeout = TimeSpan.FromMilliseconds(300) }));
+            client.CallAsync<Echo, EchoReply>("slow", "Slow.Wait", new Echo("x"), new CallOptions { Timeout = TimeSpan.FromSeconds(1) }));
         Assert.Equal(ErrorCodes.DeadlineExceeded, error.Id);
         Assert.Equal(408, error.Code);
         var serverDeadline = await node.CancelledWithDeadline.Task.WaitAsync(TimeSpan.FromSeconds(10));
@@ -49,7 +50,7 @@ public class CallTests
     {
         await using var cluster = new TestCluster();
         var node = await WaitingNode.StartAsync(cluster);
-        await using var client = cluster.CreateClient(new ClientOptions { Timeout = TimeSpan.FromMilliseconds(300), Retries = 0 });
+        await using var client = cluster.CreateClient(new ClientOptions { Timeout = TimeSpan.FromSeconds(1), Retries = 0 });
         var started = DateTime.UtcNow;
 
         var error = await Assert.ThrowsAsync<MicroException>(() => client.CallAsync<Echo, EchoReply>("slow", "Slow.Wait", new Echo("x")));
@@ -57,7 +58,7 @@ public class CallTests
 
         Assert.Equal(ErrorCodes.DeadlineExceeded, error.Id);
         Assert.Equal(408, error.Code);
-        Assert.InRange(took, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5));
+        Assert.InRange(took, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(6));
         var serverDeadline = await node.CancelledWithDeadline.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Null(serverDeadline); // not on the wire: the client reset the call, which cancelled the handler
     }
@@ -91,8 +92,10 @@ public class CallTests
         var timedOut = await Assert.ThrowsAsync<MicroException>(() => client.CallAsync<Echo, EchoReply>("slow", "Slow.Wait", new Echo("x"), cancellationToken: never.Token));
         Assert.Equal(ErrorCodes.DeadlineExceeded, timedOut.Id);
 
+        // The caller's token first: a default timeout far away, so a stalled timer thread cannot let it win the race.
+        await using var patient = cluster.CreateClient(new ClientOptions { Timeout = TimeSpan.FromSeconds(30), Retries = 0 });
         using var soon = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.CallAsync<Echo, EchoReply>("slow", "Slow.Wait", new Echo("x"), cancellationToken: soon.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => patient.CallAsync<Echo, EchoReply>("slow", "Slow.Wait", new Echo("x"), cancellationToken: soon.Token));
     }
 
     [Fact]
