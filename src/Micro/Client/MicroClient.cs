@@ -4,11 +4,13 @@ using Micro.Broker;
 using Micro.Client.Internal;
 using Micro.Codec;
 using Micro.Errors;
+using Micro.Internal;
 using Micro.Middleware;
 using Micro.Registry;
 using Micro.Selector;
 using Micro.Server;
 using Micro.Server.Internal;
+using Micro.Telemetry;
 
 namespace Micro.Client;
 
@@ -23,7 +25,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     private readonly CodecRegistry _codecs;
     private readonly ClientOptions _options;
     private readonly IClientMiddleware[] _middleware;
-    private readonly Telemetry.ClientTelemetryMiddleware? _tracing; // telemetry: first in the pipeline, run by the client itself (TracedAsync, ThroughMiddlewareAsync)
+    private readonly Telemetry.ClientTelemetryMiddleware? _tracing; // telemetry: first in the pipeline, run by the client itself (CallTrace, ThroughMiddlewareAsync)
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(Type, Type), ClientCallHandler> _unaryPipelines = new();
     private readonly TimeProvider _time;
     private readonly RegistryCache _cache;
@@ -92,32 +94,13 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(service);
         ArgumentException.ThrowIfNullOrEmpty(endpoint);
         options ??= CallOptions.Default;
-        if (_middleware.Length == 0) return InvokeAsync<TRequest, TResponse>(service, endpoint, request, options, cancellationToken);
+        if (_middleware.Length == 0) return InvokeAsync<TRequest, TResponse, NoCallTrace>(service, endpoint, request, options, cancellationToken, default);
         // Telemetry alone (a client from the container, no middleware of the application's): no pipeline to run, so
         // no ClientCall and no async layer to adapt the response to object; nothing at all while nobody listens.
         if (_middleware.Length == 1 && _tracing is { } tracing)
-            return tracing.Active ? TracedAsync<TRequest, TResponse>(tracing, service, endpoint, request, options, cancellationToken)
-                : InvokeAsync<TRequest, TResponse>(service, endpoint, request, options, cancellationToken);
+            return tracing.Active ? InvokeAsync<TRequest, TResponse, CallTrace>(service, endpoint, request, options, cancellationToken, new CallTrace(tracing))
+                : InvokeAsync<TRequest, TResponse, NoCallTrace>(service, endpoint, request, options, cancellationToken, default);
         return ThroughMiddlewareAsync<TResponse>(new ClientCall(service, endpoint, request, options, cancellationToken), UnaryPipeline<TRequest, TResponse>());
-    }
-
-    private async Task<TResponse> TracedAsync<TRequest, TResponse>(Telemetry.ClientTelemetryMiddleware tracing, string service, string endpoint,
-        TRequest request, CallOptions options, CancellationToken cancellationToken)
-        where TRequest : class where TResponse : class
-    {
-        var scope = tracing.Begin(service, endpoint, ClientCallKind.Unary);
-        try
-        {
-            var response = await InvokeAsync<TRequest, TResponse>(service, endpoint, request, options, cancellationToken).ConfigureAwait(false);
-            tracing.End(scope, response, null);
-            return response;
-        }
-        catch (Exception e)
-        {
-            tracing.End(scope, null, e);
-            if (e is MicroException micro) micro.RaisedByClient = true;
-            throw;
-        }
     }
 
     /// <summary>
@@ -129,7 +112,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         var key = (typeof(TRequest), typeof(TResponse));
         if (_unaryPipelines.TryGetValue(key, out var pipeline)) return pipeline;
         return _unaryPipelines.GetOrAdd(key, Compose(
-            async c => await InvokeAsync<TRequest, TResponse>(c.Service, c.Endpoint, (TRequest)c.Request!, c.Options, c.CancellationToken).ConfigureAwait(false)));
+            async c => await InvokeAsync<TRequest, TResponse, NoCallTrace>(c.Service, c.Endpoint, (TRequest)c.Request!, c.Options, c.CancellationToken, default).ConfigureAwait(false)));
     }
 
     private ClientCallHandler Compose(ClientCallHandler terminal)
@@ -165,16 +148,19 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         }
     }
 
-    private async Task<TResponse> InvokeAsync<TRequest, TResponse>(string service, string endpoint, TRequest request,
-        CallOptions options, CancellationToken cancellationToken)
-        where TRequest : class where TResponse : class
+    private async Task<TResponse> InvokeAsync<TRequest, TResponse, TTrace>(string service, string endpoint, TRequest request,
+        CallOptions options, CancellationToken cancellationToken, TTrace trace)
+        where TRequest : class where TResponse : class where TTrace : struct, ICallTrace
     {
+        trace.Begin(service, endpoint);
         CancellationTokenSource? linked = null, localLinked = null;
         try
         {
             var (requestCodec, responseCodec) = CodecsFor<TRequest, TResponse>(options);
             var method = MethodCache<TRequest, TResponse>.Get(service, endpoint, requestCodec, responseCodec, MethodType.Unary);
-            var callStart = _time.GetUtcNow().UtcDateTime;
+            // A call without its own timeout keeps the client's default itself (SharedTimeouts), unless it inherits a
+            // deadline: milliseconds do not matter to it, so it starts from the coarse wall clock.
+            var callStart = options.Timeout is null ? CoarseClock.UtcNow(_time) : _time.GetUtcNow().UtcDateTime;
             var deadline = callStart + (options.Timeout ?? _options.Timeout);
             var inherited = false;
             linked = Inherit(options, ref deadline, ref inherited, ref cancellationToken);
@@ -200,7 +186,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 var local = localDeadline && attemptDeadline == deadline;
                 var channel = _channels.Get(service, node);
                 var started = Stopwatch.GetTimestamp();
-                var span = _telemetry.StartAttempt(service, endpoint, node, attempt); // telemetry: the attempt's span
+                var span = _telemetry.StartAttempt(service, endpoint, node, attempt, started); // telemetry: the attempt's span
                 // Only a call that may outlast the idle sweep needs to hold the channel open (streams always do).
                 var hold = attemptDeadline - callStart >= ChannelPool.IdleTimeout;
                 if (hold) channel.Enter();
@@ -212,7 +198,8 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                         Micro.Telemetry.TraceContext.Inject(span.Propagated, headers), local ? null : attemptDeadline, local ? localToken : cancellationToken), request);
                     var response = await call.ResponseAsync.ConfigureAwait(false);
                     _selector.Report(service, node, CallOutcome.Success, Stopwatch.GetElapsedTime(started));
-                    _telemetry.EndAttempt(span, null);
+                    _telemetry.EndAttempt(span, null, service, endpoint, node, attempt);
+                    trace.End(response, null);
                     return response;
                 }
                 catch (RpcException e)
@@ -226,14 +213,14 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 catch (Exception e)
                 {
                     _selector.Report(service, node, CallOutcome.Abandoned, Stopwatch.GetElapsedTime(started));
-                    _telemetry.EndAttempt(span, e);
+                    _telemetry.EndAttempt(span, e, service, endpoint, node, attempt);
                     throw;
                 }
                 finally
                 {
                     if (hold) channel.Exit();
                 }
-                _telemetry.EndAttempt(span, rpc);
+                _telemetry.EndAttempt(span, rpc, service, endpoint, node, attempt);
 
                 if (failure == AttemptFailure.Cancelled) cancellationToken.ThrowIfCancellationRequested();
                 if (failure is AttemptFailure.NotRun or AttemptFailure.Lost) Health.MarkFailed(node.Address);
@@ -249,9 +236,10 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 await Task.Delay(pause, _time, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (MicroException e)
+        catch (Exception e)
         {
-            e.RaisedByClient = true;
+            if (e is MicroException micro) micro.RaisedByClient = true;
+            trace.End(null, e);
             throw;
         }
         finally
@@ -469,11 +457,40 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         return headers;
     }
 
-    private async ValueTask<(NodeInfo Node, bool Idempotent)> PickNodeAsync(string service, string endpoint, CallOptions options, List<string>? tried, CancellationToken cancellationToken,
-        bool lookedAgain = false)
+    private ValueTask<(NodeInfo Node, bool Idempotent)> PickNodeAsync(string service, string endpoint, CallOptions options, List<string>? tried,
+        CancellationToken cancellationToken, bool lookedAgain = false)
     {
-        if (options.Address is not null) return (new NodeInfo { Id = options.Address, Address = options.Address }, false);
-        var cached = await _cache.GetAsync(service, cancellationToken).ConfigureAwait(false);
+        if (options.Address is not null) return new((new NodeInfo { Id = options.Address, Address = options.Address }, false));
+        // The registry answer is nearly always cached: then the pick is not async at all (every call picks).
+        var lookup = _cache.GetAsync(service, cancellationToken);
+        if (!lookup.IsCompletedSuccessfully) return PickLookedUpAsync(lookup, service, endpoint, options, tried, cancellationToken, lookedAgain);
+        return Pick(lookup.Result, service, endpoint, options, tried) is { } picked ? new(picked)
+            : LookAgain(service, endpoint, options, tried!, cancellationToken, lookedAgain);
+    }
+
+    private async ValueTask<(NodeInfo Node, bool Idempotent)> PickLookedUpAsync(ValueTask<CachedService> lookup, string service, string endpoint,
+        CallOptions options, List<string>? tried, CancellationToken cancellationToken, bool lookedAgain)
+    {
+        var cached = await lookup.ConfigureAwait(false);
+        return Pick(cached, service, endpoint, options, tried)
+            ?? await LookAgain(service, endpoint, options, tried!, cancellationToken, lookedAgain).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Every node we knew failed (e.g. impostors refused by mTLS, whose mDNS answers came first): the registry may know
+    /// more by now; look once more before giving up.
+    /// </summary>
+    private ValueTask<(NodeInfo Node, bool Idempotent)> LookAgain(string service, string endpoint, CallOptions options, List<string> tried,
+        CancellationToken cancellationToken, bool lookedAgain)
+    {
+        _cache.Invalidate(service);
+        if (!lookedAgain) return PickNodeAsync(service, endpoint, options, tried, cancellationToken, lookedAgain: true);
+        throw MicroException.Unavailable(ErrorCodes.Unavailable, $"every node of {service} failed");
+    }
+
+    /// <summary>A node of <paramref name="cached"/> for this call; null when every node was tried (the caller looks again).</summary>
+    private (NodeInfo Node, bool Idempotent)? Pick(CachedService cached, string service, string endpoint, CallOptions options, List<string>? tried)
+    {
         if (cached.Nodes.Count == 0)
             throw MicroException.NotFound(ErrorCodes.ServiceNotFound, $"service {service} not found in the {Registry.Name} registry");
         if (cached.Endpoints is not null && !cached.Endpoints.Contains(endpoint))
@@ -486,12 +503,8 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
             candidates = Candidates(cached.Nodes, options.NodeFilter, tried);
             if (candidates.Count == 0)
             {
-                if (tried is not null) _cache.Invalidate(service);
-                // Every node we knew failed (e.g. impostors refused by mTLS, whose mDNS answers came first): the registry
-                // may know more by now; look once more before giving up.
-                if (tried is not null && !lookedAgain) return await PickNodeAsync(service, endpoint, options, tried, cancellationToken, lookedAgain: true).ConfigureAwait(false);
-                throw MicroException.Unavailable(ErrorCodes.Unavailable,
-                    tried is null ? $"no node of {service} matches the call's node filter" : $"every node of {service} failed");
+                if (tried is not null) return null;
+                throw MicroException.Unavailable(ErrorCodes.Unavailable, $"no node of {service} matches the call's node filter");
             }
         }
         return (_selector.Select(service, candidates), idempotent);

@@ -49,6 +49,9 @@ internal sealed class ClientTelemetry
     /// <summary>False while nobody listens: the middleware then adds nothing to a call.</summary>
     public bool Active => MicroTelemetry.Source.HasListeners() || (_duration?.Enabled ?? false) || (_calls?.Enabled ?? false) || (_errors?.Enabled ?? false);
 
+    /// <summary>A call's start for its duration: 0 (no clock read) while nobody listens to the histogram.</summary>
+    public long StartDuration() => _duration?.Start() ?? 0;
+
     public Activity? StartCall(RpcNames names)
     {
         // A default parent context: the span's parent is the current activity.
@@ -75,21 +78,21 @@ internal sealed class ClientTelemetry
     }
 
     /// <summary>
-    /// Starts one attempt (the actual RPC to one node). Under the client's call span the first attempt gets no span of
+    /// Starts one attempt (the actual RPC to one node), whose <paramref name="started"/> the client has just read. Under the client's call span the first attempt gets no span of
     /// its own: the call span names the node and is the server's parent, so an ordinary call costs two spans, not
     /// three. Should that attempt fail, <see cref="EndAttempt"/> records it as a span after the fact (its real start and
     /// end), and every later attempt is a span of its own, parent of its server span.
     /// </summary>
-    public AttemptScope StartAttempt(string service, string endpoint, NodeInfo node, int attempt)
+    public AttemptScope StartAttempt(string service, string endpoint, NodeInfo node, int attempt, long started)
     {
         if (!MicroTelemetry.Source.HasListeners()) return default;
         var current = Activity.Current;
         if (attempt == 0 && current is { Kind: ActivityKind.Client } && current.Source == MicroTelemetry.Source)
         {
             if (current.IsAllDataRequested) DescribeAttempt(current, node, attempt: null);
-            return HideDuringTransport(new AttemptScope(null, current, service, endpoint, node, attempt, Stopwatch.GetTimestamp()));
+            return HideDuringTransport(new AttemptScope(null, current, started));
         }
-        return HideDuringTransport(new AttemptScope(StartAttemptSpan(service, endpoint, node, attempt, null, default), null, service, endpoint, node, attempt, default));
+        return HideDuringTransport(new AttemptScope(StartAttemptSpan(service, endpoint, node, attempt, null, default), null, default));
     }
 
     /// <summary>
@@ -125,15 +128,15 @@ internal sealed class ClientTelemetry
         if (attempt is not null) activity.AddTag(SemanticConventions.MicroAttempt, attempt);
     }
 
-    /// <summary>Ends an attempt with how it ended (null: it answered).</summary>
-    public void EndAttempt(in AttemptScope scope, Exception? error)
+    /// <summary>Ends an attempt with how it ended (null: it answered); the rest names it as <see cref="StartAttempt"/> did.</summary>
+    public void EndAttempt(in AttemptScope scope, Exception? error, string service, string endpoint, NodeInfo node, int attempt)
     {
         // Micro's span current again, as when the attempt started (no copy: the context captured then).
         if (scope.Resume is { } resume) ExecutionContext.Restore(resume);
         var activity = scope.Span;
         if (activity is null && error is not null && scope.Call is { } call)
             // A clock read only for the attempt that failed: the monotonic start, turned into wall time now.
-            activity = StartAttemptSpan(scope.Service, scope.Endpoint, scope.Node, scope.Attempt,
+            activity = StartAttemptSpan(service, endpoint, node, attempt,
                 DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(scope.Started), call.Context);
         if (activity is null) return;
         if (activity.IsAllDataRequested) RpcSpan.End(activity, CallOutcomeInfo.From(error), Conventions, server: false);

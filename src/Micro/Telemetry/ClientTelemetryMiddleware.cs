@@ -45,7 +45,7 @@ internal sealed class ClientTelemetryMiddleware(ClientTelemetry telemetry) : ICl
     {
         if (!telemetry.Active) return default;
         var names = RpcNames.For(service, endpoint);
-        var started = Stopwatch.GetTimestamp();
+        var started = telemetry.StartDuration();
         // The context before the span: going back to it when the call ends makes Dispose's "parent current again" a
         // no-op instead of one more execution-context copy per call.
         var before = ExecutionContext.Capture();

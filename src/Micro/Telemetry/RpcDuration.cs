@@ -29,9 +29,13 @@ internal sealed class RpcDuration
 
     public bool Enabled => (_legacy?.Enabled ?? false) || (_stable?.Enabled ?? false);
 
+    /// <summary>A call's start for <see cref="Record"/>: 0 (no clock read) while nobody listens to the histogram.</summary>
+    public long Start() => Enabled ? Stopwatch.GetTimestamp() : 0;
+
     public void Record(long startedTimestamp, RpcNames names, CallOutcomeInfo outcome)
     {
-        if (!Enabled) return;
+        // 0: the call started while nobody listened (its duration is unknown).
+        if (startedTimestamp == 0 || !Enabled) return;
         var elapsed = Stopwatch.GetElapsedTime(startedTimestamp);
         if (_legacy is { Enabled: true })
         {

@@ -35,22 +35,68 @@ internal sealed class ServerTelemetryMiddleware : IServerMiddleware
         return Active ? TracedAsync(call, next) : next(call);
     }
 
-    private ValueTask<object?> TracedAsync(ServerCall call, ServerCallHandler next) =>
-        Around(call, call.Context, static (call, _, next) => next(call), next);
+    private ValueTask<object?> TracedAsync(ServerCall call, ServerCallHandler next)
+    {
+        var served = Begin(call.Context);
+        ValueTask<object?> pending;
+        try
+        {
+            pending = next(call);
+        }
+        catch (Exception e)
+        {
+            End(served, e);
+            throw;
+        }
+        return Finish(pending, served);
+    }
 
     /// <summary>
     /// Serves a unary call whose only middleware is this one: the handler is called directly, with no
     /// <see cref="ServerCall"/>, composed delegates or boxing of the response (what the pipeline would add per call).
     /// </summary>
     internal ValueTask<TResponse> ServeAsync<TRequest, TResponse>(TRequest request, Server.CallContext context,
-        Func<TRequest, Server.CallContext, ValueTask<TResponse>> handler) =>
-        Active ? Around(request, context, static (request, context, handler) => handler(request, context), handler) : handler(request, context);
+        Func<TRequest, Server.CallContext, ValueTask<TResponse>> handler)
+    {
+        if (!Active) return handler(request, context);
+        // Begin and End are not generic: shared generic code would look up every static they use (the header getter,
+        // cached lambdas) through the runtime's generic dictionary on every call.
+        var served = Begin(context);
+        ValueTask<TResponse> pending;
+        try
+        {
+            pending = handler(request, context);
+        }
+        catch (Exception e)
+        {
+            End(served, e);
+            throw;
+        }
+        return Finish(pending, served);
+    }
 
-    private ValueTask<TResult> Around<TInput, TState, TResult>(TInput input, Server.CallContext context,
-        Func<TInput, Server.CallContext, TState, ValueTask<TResult>> serve, TState state)
+    private ValueTask<T> Finish<T>(ValueTask<T> pending, in Served served)
+    {
+        // A handler that finished synchronously (the common echo/lookup case) costs no async state machine here.
+        if (!pending.IsCompletedSuccessfully) return AwaitAsync(pending, served);
+        End(served, null);
+        return pending;
+    }
+
+    /// <summary>One call being served, as this middleware tracks it.</summary>
+    private readonly record struct Served(Activity? Activity, ExecutionContext? Before, RpcNames Names, long Started);
+
+    private static readonly DistributedContextPropagator.PropagatorGetterCallback s_header =
+        static (object? carrier, string key, out string? value, out IEnumerable<string>? values) =>
+        {
+            values = null;
+            value = ((Server.CallContext)carrier!).Header(key);
+        };
+
+    private Served Begin(Server.CallContext context)
     {
         var names = RpcNames.For(context.Service, context.Endpoint);
-        var started = Stopwatch.GetTimestamp();
+        var started = _duration.Start();
         Activity? activity = null;
         ExecutionContext? before = null;
         if (MicroTelemetry.Source.HasListeners())
@@ -59,47 +105,28 @@ internal sealed class ServerTelemetryMiddleware : IServerMiddleware
             // again" a no-op instead of one more execution-context copy per call (this middleware is outermost and
             // runs inside the call's own async method, so nothing outside sees the difference).
             before = ExecutionContext.Capture();
-            var parent = TraceContext.Extract(context, static (object? carrier, string key, out string? value, out IEnumerable<string>? values) =>
-            {
-                values = null;
-                value = ((Server.CallContext)carrier!).Header(key);
-            });
-            activity = MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Server, parent, names.SpanTags(Conventions));
+            activity = MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Server, TraceContext.Extract(context, s_header), names.SpanTags(Conventions));
         }
         if (_active.Enabled) _active.Add(1, Tags(names));
-        ValueTask<TResult> pending;
-        try
-        {
-            pending = serve(input, context, state);
-        }
-        catch (Exception e)
-        {
-            End(activity, before, names, started, e);
-            throw;
-        }
-        // A handler that finished synchronously (the common echo/lookup case) costs no async state machine here.
-        if (pending.IsCompletedSuccessfully)
-        {
-            End(activity, before, names, started, null);
-            return pending;
-        }
-        return AwaitAsync(pending, activity, before, names, started);
+        return new Served(activity, before, names, started);
     }
 
-    private async ValueTask<T> AwaitAsync<T>(ValueTask<T> pending, Activity? activity, ExecutionContext? before, RpcNames names, long started)
+    private async ValueTask<T> AwaitAsync<T>(ValueTask<T> pending, Served served)
     {
         try
         {
             var result = await pending.ConfigureAwait(false);
-            End(activity, before, names, started, null);
+            End(served, null);
             return result;
         }
         catch (Exception e)
         {
-            End(activity, before, names, started, e);
+            End(served, e);
             throw;
         }
     }
+
+    private void End(in Served served, Exception? error) => End(served.Activity, served.Before, served.Names, served.Started, error);
 
     private void End(Activity? activity, ExecutionContext? before, RpcNames names, long started, Exception? error)
     {

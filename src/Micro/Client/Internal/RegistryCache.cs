@@ -18,12 +18,17 @@ internal sealed class RegistryCache(IRegistry registry, TimeSpan ttl, TimeProvid
     private long _generation;
     private Task? _watch;
 
-    public async ValueTask<CachedService> GetAsync(string service, CancellationToken cancellationToken)
+    /// <summary>The service as cached, or as the registry answers when the cache has nothing fresh (not async when cached: every call asks).</summary>
+    public ValueTask<CachedService> GetAsync(string service, CancellationToken cancellationToken)
     {
         if (_watch is null) StartWatch();
         var now = CoarseClock.Milliseconds(time);
-        if (_entries.TryGetValue(service, out var cached) && now < cached.ExpiresAt) return cached;
+        if (_entries.TryGetValue(service, out var cached) && now < cached.ExpiresAt) return new(cached);
+        return FetchAsync(service, now, cancellationToken);
+    }
 
+    private async ValueTask<CachedService> FetchAsync(string service, long now, CancellationToken cancellationToken)
+    {
         var generation = Volatile.Read(ref _generation);
         var versions = await registry.GetServiceAsync(service, cancellationToken).ConfigureAwait(false);
         var entry = CachedService.From(versions, now + CoarseClock.Of(ttl));

@@ -1,0 +1,33 @@
+namespace Micro.Telemetry;
+
+/// <summary>
+/// How the client's unary call path traces a call: a type parameter of the call, so the untraced instantiation
+/// compiles to nothing and a traced call needs no async layer of its own around the call (one state machine and one
+/// task per call, not two).
+/// </summary>
+internal interface ICallTrace
+{
+    /// <summary>Starts the call's span and duration.</summary>
+    void Begin(string service, string endpoint);
+
+    /// <summary>Ends them with the call's result or error.</summary>
+    void End(object? result, Exception? error);
+}
+
+/// <summary>Nobody listens, or the middleware pipeline traces the call.</summary>
+internal struct NoCallTrace : ICallTrace
+{
+    public readonly void Begin(string service, string endpoint) { }
+
+    public readonly void End(object? result, Exception? error) { }
+}
+
+/// <summary>The call span and duration of <see cref="ClientTelemetryMiddleware"/>, run by the call itself.</summary>
+internal struct CallTrace(ClientTelemetryMiddleware tracing) : ICallTrace
+{
+    private CallScope _scope;
+
+    public void Begin(string service, string endpoint) => _scope = tracing.Begin(service, endpoint, Middleware.ClientCallKind.Unary);
+
+    public readonly void End(object? result, Exception? error) => tracing.End(_scope, result, error);
+}
