@@ -190,25 +190,25 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 // Only a call that may outlast the idle sweep needs to hold the channel open (streams always do).
                 var hold = attemptDeadline - callStart >= ChannelPool.IdleTimeout;
                 if (hold) channel.Enter();
+                // Assigned after the await on every path, so none of them is kept in the call's state across it.
                 AttemptFailure failure;
-                RpcException rpc;
+                RpcException? rpc;
+                TResponse? response;
                 try
                 {
                     using var call = channel.Invoker.AsyncUnaryCall(method, null, new Grpc.Core.CallOptions(
                         Micro.Telemetry.TraceContext.Inject(span.Propagated, headers), local ? null : attemptDeadline, local ? localToken : cancellationToken), request);
-                    var response = await call.ResponseAsync.ConfigureAwait(false);
-                    _selector.Report(service, node, CallOutcome.Success, Stopwatch.GetElapsedTime(started));
-                    _telemetry.EndAttempt(span, null, service, endpoint, node, attempt);
-                    trace.End(response, null);
-                    return response;
+                    response = await call.ResponseAsync.ConfigureAwait(false);
+                    rpc = null;
+                    failure = default;
                 }
                 catch (RpcException e)
                 {
+                    response = null;
                     // The shared timeout cancels the call; to the caller that is its deadline passing, as if gRPC had kept it.
                     rpc = local && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested
                         ? new RpcException(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded", e.Status.DebugException)) : e;
                     failure = AttemptFailures.Classify(rpc, cancellationToken);
-                    _selector.Report(service, node, Outcome(failure), Stopwatch.GetElapsedTime(started));
                 }
                 catch (Exception e)
                 {
@@ -220,6 +220,16 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 {
                     if (hold) channel.Exit();
                 }
+                // Outside the transport's try: a listener that throws while the spans end cannot make this answer count
+                // as the node's failure.
+                if (rpc is null)
+                {
+                    _selector.Report(service, node, CallOutcome.Success, Stopwatch.GetElapsedTime(started));
+                    _telemetry.EndAttempt(span, null, service, endpoint, node, attempt);
+                    trace.End(response, null);
+                    return response!;
+                }
+                _selector.Report(service, node, Outcome(failure), Stopwatch.GetElapsedTime(started));
                 _telemetry.EndAttempt(span, rpc, service, endpoint, node, attempt);
 
                 if (failure == AttemptFailure.Cancelled) cancellationToken.ThrowIfCancellationRequested();
