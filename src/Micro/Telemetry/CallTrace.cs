@@ -29,5 +29,11 @@ internal struct CallTrace(ClientTelemetryMiddleware tracing) : ICallTrace
 
     public void Begin(string service, string endpoint) => _scope = tracing.Begin(service, endpoint, Middleware.ClientCallKind.Unary);
 
-    public readonly void End(object? result, Exception? error) => tracing.End(_scope, result, error);
+    // Once: should a listener throw while the span ends on success, the call's error path must not end it again.
+    public void End(object? result, Exception? error)
+    {
+        var scope = _scope;
+        _scope = default;
+        tracing.End(scope, result, error);
+    }
 }

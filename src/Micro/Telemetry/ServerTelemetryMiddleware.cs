@@ -126,18 +126,17 @@ internal sealed class ServerTelemetryMiddleware : IServerMiddleware
         }
     }
 
-    private void End(in Served served, Exception? error) => End(served.Activity, served.Before, served.Names, served.Started, error);
-
-    private void End(Activity? activity, ExecutionContext? before, RpcNames names, long started, Exception? error)
+    private void End(in Served served, Exception? error)
     {
         var outcome = CallOutcomeInfo.From(error);
-        if (activity is not null)
+        if (served.Activity is { } activity)
         {
-            if (before is not null) ExecutionContext.Restore(before);
+            if (served.Before is { } before) ExecutionContext.Restore(before);
             if (activity.IsAllDataRequested) RpcSpan.End(activity, outcome, Conventions, server: true);
             activity.Dispose();
         }
-        _duration.Record(started, names, outcome);
+        var names = served.Names;
+        _duration.Record(served.Started, names, outcome);
         // Tracing alone (the common "traced" case) stops here: no tag list for counters nobody reads.
         if (!_active.Enabled && !_calls.Enabled && !_errors.Enabled) return;
         var tags = Tags(names);
