@@ -1,6 +1,8 @@
 // Unary Micro calls with tracing off (nobody listens) against tracing on (OpenTelemetry SDK, every call sampled: client
 // call span, attempt span and server span, traceparent propagated; a processor that drops every span, so only the cost
 // of producing them is measured), in one run, alternating rounds. Optionally a third side with metrics on as well.
+// The same pair for raw grpc-dotnet (protoc-generated client and server) traced the platform's own way: the SDK listening
+// to ASP.NET Core's server activity and HttpClient's client activity, which read and write traceparent themselves.
 //   bench/run.sh tracing [--seconds 5] [--rounds 5] [--payload 64] [--metrics] [--explain] [--side NAME] [--types]
 using System.Diagnostics;
 using System.Globalization;
@@ -9,6 +11,11 @@ using Micro;
 using Micro.Bench.Rpc;
 using Micro.OpenTelemetry;
 using Micro.Registry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
@@ -35,23 +42,40 @@ await using var client = MicroService.CreateClient([], services =>
     services.AddSingleton<IRegistry>(registry);
     services.AddLogging(l => l.ClearProviders());
 });
-Func<Task> call = () => client.CallAsync<Payload, Payload>("bench", "Bench.Echo", payload);
+Func<Task> microCall = () => client.CallAsync<Payload, Payload>("bench", "Bench.Echo", payload);
 
-var sides = new List<(string Name, Func<IDisposable?> Start)>
+// Raw grpc-dotnet, as in bench/rpc: generated server on Kestrel h2c, generated client on a GrpcChannel.
+var rawBuilder = WebApplication.CreateSlimBuilder();
+rawBuilder.Logging.ClearProviders();
+rawBuilder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
+rawBuilder.Services.AddGrpc();
+await using var raw = rawBuilder.Build();
+raw.MapGrpcService<RawBench>();
+await raw.StartAsync();
+var rawAddress = raw.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+using var rawChannel = Grpc.Net.Client.GrpcChannel.ForAddress(rawAddress, new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } });
+var rawClient = new Bench.BenchClient(rawChannel);
+Func<Task> rawCall = () => rawClient.EchoAsync(payload).ResponseAsync;
+
+var sides = new List<(string Name, Func<IDisposable?> Start, Func<Task> Call)>
 {
-    ("plain", () => null),
-    ("traced", () => Sdk.CreateTracerProviderBuilder().SetSampler(new AlwaysOnSampler()).AddMicroInstrumentation().AddProcessor(new DropProcessor()).Build()),
+    ("plain", () => null, microCall),
+    ("traced", () => Sdk.CreateTracerProviderBuilder().SetSampler(new AlwaysOnSampler()).AddMicroInstrumentation().AddProcessor(new DropProcessor()).Build(), microCall),
+    ("raw plain", () => null, rawCall),
+    // The platform's own spans (what OpenTelemetry's ASP.NET Core and HttpClient instrumentation turn on): a server
+    // span per request and a client span per HTTP request, traceparent written by HttpClient and read by ASP.NET Core.
+    ("raw traced", () => Sdk.CreateTracerProviderBuilder().SetSampler(new AlwaysOnSampler()).AddSource("Microsoft.AspNetCore", "System.Net.Http").AddProcessor(new DropProcessor()).Build(), rawCall),
 };
 if (args.Contains("--explain"))
 {
     // Where the cost goes: a bare System.Diagnostics listener (no SDK), recording or only propagating.
-    sides.Add(("listener", () => Listen(ActivitySamplingResult.AllDataAndRecorded)));
-    sides.Add(("propagate-only", () => Listen(ActivitySamplingResult.PropagationData)));
+    sides.Add(("listener", () => Listen(ActivitySamplingResult.AllDataAndRecorded), microCall));
+    sides.Add(("propagate-only", () => Listen(ActivitySamplingResult.PropagationData), microCall));
 }
 if (withMetrics)
     sides.Add(("traced+metrics", () => new Both(
         Sdk.CreateTracerProviderBuilder().SetSampler(new AlwaysOnSampler()).AddMicroInstrumentation().AddProcessor(new DropProcessor()).Build(),
-        Sdk.CreateMeterProviderBuilder().AddMicroInstrumentation().Build())));
+        Sdk.CreateMeterProviderBuilder().AddMicroInstrumentation().Build()), microCall));
 
 // --side NAME: measure only that side (for a profiler attached to the process).
 if (args.Contains("--side")) sides.RemoveAll(s => s.Name != args[Array.IndexOf(args, "--side") + 1]);
@@ -59,7 +83,7 @@ Console.WriteLine($"# tracing benchmark: {Environment.ProcessorCount} cores, {pa
 // Warm-up past JIT tiering on every path (DOTNET_TC_CallCountingDelayMs=0 is set by run.sh), until each side is stable.
 var (warmupTook, _) = await LoadLoop.WarmUpAsync(sides.Select(s => (Func<Task<double>>)(async () =>
 {
-    using (s.Start()) return (await LoadLoop.MeasureAsync(call, InFlight, TimeSpan.FromSeconds(2))).Throughput;
+    using (s.Start()) return (await LoadLoop.MeasureAsync(s.Call, InFlight, TimeSpan.FromSeconds(2))).Throughput;
 })).ToList());
 Console.WriteLine($"# warm-up: {warmupTook.TotalSeconds:F0} s until stable");
 var results = sides.ToDictionary(s => s.Name, _ => new List<Result>());
@@ -67,7 +91,7 @@ Console.WriteLine($"{"side",-15} {"req/s",10} {"p50 us",8} {"p99 us",8} {"cpu us
 for (var round = 0; round < rounds; round++)
 {
     var order = round % 2 == 0 ? sides : Enumerable.Reverse(sides).ToList();
-    foreach (var (name, start) in order)
+    foreach (var (name, start, call) in order)
     {
         Result result;
         using (start()) result = await LoadLoop.MeasureAsync(call, InFlight, TimeSpan.FromSeconds(seconds));
@@ -77,18 +101,20 @@ for (var round = 0; round < rounds; round++)
 }
 if (args.Contains("--types"))
 {
-    // Which types each side allocates beyond plain (the runtime's allocation sampling): where tracing's bytes go.
+    // Which types each side allocates beyond its plain side (the runtime's allocation sampling): where tracing's bytes go.
     using var sampler = new AllocationSampler();
-    Dictionary<string, double>? plainTypes = null;
-    foreach (var (name, start) in sides)
+    var sampled = new Dictionary<string, Dictionary<string, double>>();
+    foreach (var (name, start, call) in sides)
     {
         Dictionary<string, double> types;
         using (start()) types = await sampler.SampleAsync(async () => (await LoadLoop.MeasureAsync(call, InFlight, TimeSpan.FromSeconds(4 * seconds))).Bytes);
-        if (plainTypes is null) { plainTypes = types; continue; }
+        sampled[name] = types;
+        var plainName = name.StartsWith("raw", StringComparison.Ordinal) ? "raw plain" : "plain";
+        if (name == plainName || !sampled.TryGetValue(plainName, out var plainTypes)) continue;
         var extra = types.Select(t => (t.Key, Bytes: t.Value - plainTypes.GetValueOrDefault(t.Key)))
             .Concat(plainTypes.Where(p => !types.ContainsKey(p.Key)).Select(p => (p.Key, Bytes: -p.Value)))
             .Where(t => Math.Abs(t.Bytes) >= 8).OrderByDescending(t => Math.Abs(t.Bytes)).Take(30);
-        Console.WriteLine($"# {name}, bytes per call by type beyond plain:");
+        Console.WriteLine($"# {name}, bytes per call by type beyond {plainName}:");
         foreach (var (type, bytes) in extra) Console.WriteLine($"#   {bytes,7:F0}  {type}");
     }
 }
@@ -96,13 +122,21 @@ if (sides.Count < 2) return;
 double Median(string name) { var t = results[name].Select(r => r.Throughput).Order().ToList(); return t[t.Count / 2]; }
 double MedianCpu(string name) { var t = results[name].Select(r => r.CpuUs).Order().ToList(); return t[t.Count / 2]; }
 double MedianBytes(string name) { var t = results[name].Select(r => r.Bytes).Order().ToList(); return t[t.Count / 2]; }
-foreach (var (name, _) in sides) Console.WriteLine($"median {name,-15} {Median(name),10:F0} req/s, {MedianCpu(name),6:F1} us of CPU per call, {MedianBytes(name),6:F0} bytes allocated per call");
+foreach (var (name, _, _) in sides) Console.WriteLine($"median {name,-15} {Median(name),10:F0} req/s, {MedianCpu(name),6:F1} us of CPU per call, {MedianBytes(name),6:F0} bytes allocated per call");
 // On a machine shared with other work, throughput follows the CPU share this process gets; CPU per call does not.
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plain/traced CPU per call: {MedianCpu("plain") / MedianCpu("traced"):F2}"));
 await server.StopAsync();
+await raw.StopAsync();
 // Each round's ratio pairs measurements taken seconds apart, so a slow minute of the machine moves both sides; the median
 // of those ratios is the figure (as in bench/run.sh rpc).
-double RatioToPlain(string name) { var r = results[name].Zip(results["plain"], (a, b) => a.Throughput / b.Throughput).Order().ToList(); return r[r.Count / 2]; }
+double Ratio(string name, string plain) { var r = results[name].Zip(results[plain], (a, b) => a.Throughput / b.Throughput).Order().ToList(); return r[r.Count / 2]; }
+double RatioToPlain(string name) => Ratio(name, "plain");
+if (results.ContainsKey("raw traced") && results.ContainsKey("raw plain"))
+{
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"raw plain/traced CPU per call: {MedianCpu("raw plain") / MedianCpu("raw traced"):F2}"));
+    // What tracing costs raw grpc-dotnet the platform's way, next to what it costs Micro (the last line).
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"raw traced/plain throughput at {InFlight} in flight: {Ratio("raw traced", "raw plain"):F2}"));
+}
 if (withMetrics) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"traced+metrics/plain throughput at {InFlight} in flight: {RatioToPlain("traced+metrics"):F2}"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"traced/plain throughput at {InFlight} in flight: {RatioToPlain("traced"):F2}"));
 
@@ -115,6 +149,11 @@ static IDisposable Listen(ActivitySamplingResult result)
     };
     ActivitySource.AddActivityListener(listener);
     return listener;
+}
+
+internal sealed class RawBench : Bench.BenchBase
+{
+    public override Task<Payload> Echo(Payload request, Grpc.Core.ServerCallContext context) => Task.FromResult(request);
 }
 
 /// <summary>The no-op exporter: every span is produced and ended, then dropped.</summary>
