@@ -12,19 +12,12 @@
 using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf;
-using Grpc.Core;
-using Grpc.Net.Client;
 using Micro;
 using Micro.Bench.Rpc;
 using Micro.Client;
 using Micro.Registry;
 using Micro.Tests.Shared.Selector;
 using Micro.Selector;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -36,15 +29,8 @@ var payload = new Payload { Data = ByteString.CopyFrom(new byte[payloadBytes]) }
 ISelector NewSelector(string name) => name == "p2c" ? new PowerOfTwoChoicesSelector() : new RandomSelector();
 
 // --- raw grpc-dotnet server + generated client
-var rawBuilder = WebApplication.CreateSlimBuilder();
-rawBuilder.Logging.ClearProviders();
-rawBuilder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
-rawBuilder.Services.AddGrpc();
-var raw = rawBuilder.Build();
-raw.MapGrpcService<RawBench>();
-await raw.StartAsync();
-var rawAddress = raw.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-using var rawChannel = GrpcChannel.ForAddress(rawAddress, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } });
+var (raw, rawAddress) = await RawServer.StartAsync();
+using var rawChannel = RawServer.Channel(rawAddress);
 var rawClient = new Bench.BenchClient(rawChannel);
 
 // --- Micro server + Micro client, discovery through the in-memory registry
@@ -170,7 +156,7 @@ async Task<Dictionary<string, SlowResult>> SlowNodeAsync()
 async Task CostAsync()
 {
     // Raw grpc-dotnet client against the Micro server, and the Micro client against the raw server (through a registry of its own).
-    using var toMicroChannel = GrpcChannel.ForAddress("http://" + micro.Address, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } });
+    using var toMicroChannel = RawServer.Channel("http://" + micro.Address);
     var rawToMicro = new Bench.BenchClient(toMicroChannel);
     var rawOnly = new MemoryRegistry();
     await rawOnly.RegisterAsync(new ServiceInfo
@@ -241,11 +227,6 @@ static double Median(List<double> values)
 }
 
 internal sealed record SlowResult(double Share, Result Result);
-
-internal sealed class RawBench : Bench.BenchBase
-{
-    public override Task<Payload> Echo(Payload request, ServerCallContext context) => Task.FromResult(request);
-}
 
 /// <summary>A client middleware that does nothing but call the next one.</summary>
 internal sealed class PassThrough : Micro.Middleware.IClientMiddleware

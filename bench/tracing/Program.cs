@@ -11,11 +11,6 @@ using Micro;
 using Micro.Bench.Rpc;
 using Micro.OpenTelemetry;
 using Micro.Registry;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
@@ -45,15 +40,8 @@ await using var client = MicroService.CreateClient([], services =>
 Func<Task> microCall = () => client.CallAsync<Payload, Payload>("bench", "Bench.Echo", payload);
 
 // Raw grpc-dotnet, as in bench/rpc: generated server on Kestrel h2c, generated client on a GrpcChannel.
-var rawBuilder = WebApplication.CreateSlimBuilder();
-rawBuilder.Logging.ClearProviders();
-rawBuilder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
-rawBuilder.Services.AddGrpc();
-await using var raw = rawBuilder.Build();
-raw.MapGrpcService<RawBench>();
-await raw.StartAsync();
-var rawAddress = raw.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-using var rawChannel = Grpc.Net.Client.GrpcChannel.ForAddress(rawAddress, new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } });
+var (raw, rawAddress) = await RawServer.StartAsync();
+using var rawChannel = RawServer.Channel(rawAddress);
 var rawClient = new Bench.BenchClient(rawChannel);
 Func<Task> rawCall = () => rawClient.EchoAsync(payload).ResponseAsync;
 
@@ -149,11 +137,6 @@ static IDisposable Listen(ActivitySamplingResult result)
     };
     ActivitySource.AddActivityListener(listener);
     return listener;
-}
-
-internal sealed class RawBench : Bench.BenchBase
-{
-    public override Task<Payload> Echo(Payload request, Grpc.Core.ServerCallContext context) => Task.FromResult(request);
 }
 
 /// <summary>The no-op exporter: every span is produced and ended, then dropped.</summary>
