@@ -1,6 +1,6 @@
-// Unary Micro calls with tracing off (nobody listens) against tracing on (OpenTelemetry SDK, every call sampled: client
-// call span, attempt span and server span, traceparent propagated; a processor that drops every span, so only the cost
-// of producing them is measured), in one run, alternating rounds. Optionally a third side with metrics on as well.
+// Unary Micro calls with tracing off (nobody listens) against tracing on (OpenTelemetry SDK, every call sampled: a client
+// call span and a server span, an attempt span only for an attempt that failed; traceparent propagated; a processor that
+// drops every span, so only the cost of producing them is measured), in one run, alternating rounds. Optionally a third side with metrics on as well.
 // The same pair for raw grpc-dotnet (protoc-generated client and server) traced the platform's own way: the SDK listening
 // to ASP.NET Core's server activity and HttpClient's client activity, which read and write traceparent themselves.
 //   bench/run.sh tracing [--seconds 5] [--rounds 5] [--payload 64] [--metrics] [--explain] [--side NAME] [--types]
