@@ -18,7 +18,7 @@ public class LifecycleTests
             new Greeter.HelloRequest { Name = "Ada" }, new CallOptions { Address = $"127.0.0.1:{port}" });
         Assert.Equal("Hello Ada", reply.Message);
 
-        using (var kill = Process.Start("kill", ["-TERM", greeter.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+        Signals.Send(greeter.Process.Id, PosixSignal.Term);
         await greeter.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(0, greeter.Process.ExitCode);
     }

@@ -60,12 +60,7 @@ internal sealed class NodeProcess : IDisposable
 
     public void Kill() => _process.Kill();
 
-    public void Signal(string signal)
-    {
-        using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(CultureInfo.InvariantCulture)])!;
-        kill.WaitForExit();
-        Assert.Equal(0, kill.ExitCode);
-    }
+    public void Signal(PosixSignal signal) => Signals.Send(_process.Id, signal);
 
     private void OnLine(string? line)
     {
@@ -84,7 +79,7 @@ internal sealed class NodeProcess : IDisposable
         {
             if (!_process.HasExited)
             {
-                Signal("CONT");
+                Signal(PosixSignal.Cont);
                 _process.Kill();
             }
         }

@@ -33,7 +33,7 @@ public class SilentNodeTests
             // Connections to every node are open and warm, as in a service that has been running.
             for (var i = 0; i < 60; i++) await client.CallAsync<Charge, ChargeReply>("rpcnode", "Node.Echo", new Charge(i));
 
-            nodes[0].Signal("STOP");
+            nodes[0].Signal(PosixSignal.Stop);
             selector.Reset(); // nothing is in flight: the warm-up's calls were awaited one by one
             const int Workers = 4;
             var slow = 0;
@@ -83,7 +83,7 @@ public class SilentNodeTests
             Retries = 0,
         });
         await client.CallAsync<Charge, ChargeReply>("rpcnode", "Node.Echo", new Charge(1));
-        node.Signal("STOP");
+        node.Signal(PosixSignal.Stop);
 
         var started = Stopwatch.GetTimestamp();
         var error = await Assert.ThrowsAsync<MicroException>(() => client.CallAsync<Charge, ChargeReply>("rpcnode", "Node.Charge", new Charge(2)));

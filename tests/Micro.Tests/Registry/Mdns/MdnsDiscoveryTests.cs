@@ -55,7 +55,7 @@ public sealed class MdnsDiscoveryTests : IDisposable
         await created;
         gone = FirstAsync(observer, "greeter", RegistryEventType.Delete, cancel.Token);
         clock.Restart();
-        Signal.Terminate(stopped.Id); // SIGTERM from here: the second is the node's goodbye, not spawning /bin/kill
+        Signals.Send(stopped.Id, PosixSignal.Term); // SIGTERM from here: the second is the node's goodbye, not spawning /bin/kill
         await gone;
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"a cleanly stopped node took {clock.Elapsed} to drop out");
     }
