@@ -1,6 +1,7 @@
 // Discovery benchmarks, between two hosts (network namespaces joined by a veth pair, made here and deleted
 // at the end; nothing leaves them), and against a private etcd on free loopback ports:
-//   1. mDNS latency: register -> visible to the peer, deregister (goodbye) -> gone, crash (no goodbye) -> gone.
+//   1. mDNS latency: register -> visible to the peer, deregister (goodbye) -> gone, crash (no goodbye) -> gone,
+//      and examples/Greeter (a real process) stopped with SIGTERM -> gone: what a user sees when a node shuts down.
 //   2. Lookup of a service that is not there: latency and packets sent over 100 lookups.
 //   3. A receiver (examples/Greeter, a real process) under a query flood: its CPU and memory.
 //   4. etcd requests per node per minute: the heartbeat as it was (grant + put + revoke) and as it is (keep-alive).
@@ -75,6 +76,21 @@ static async Task LatencyAsync(NetworkNamespace a, NetworkNamespace b, int round
     Report("register -> visible to peer", visible, "target < 1000 ms");
     Report("deregister (goodbye) -> gone at peer", goodbye, "target < 1000 ms");
     Report("crash (no goodbye) -> gone at peer", crash, $"target < TTL + 1 s = {ttl.TotalMilliseconds + 1000:F0} ms");
+
+    var stopped = new List<double>();
+    for (var round = 0; round < Math.Max(1, rounds / 2); round++)
+    {
+        var seen = Next(observer, "greeter", RegistryEventType.Create);
+        using var greeter = StartGreeter(a);
+        await seen;
+        var gone = Next(observer, "greeter", RegistryEventType.Delete);
+        var clock = Stopwatch.StartNew();
+        Micro.Tests.Signals.Send(greeter.Id, Micro.Tests.PosixSignal.Term); // from here, not via /bin/kill: times the node
+        await gone;
+        stopped.Add(clock.Elapsed.TotalMilliseconds);
+        await greeter.WaitForExitAsync();
+    }
+    Report("Greeter SIGTERM -> gone at peer", stopped, "target < 1000 ms");
 }
 
 static async Task AbsentAsync(NetworkNamespace a, NetworkNamespace b)

@@ -33,31 +33,38 @@ public sealed class MdnsDiscoveryTests : IDisposable
         Assert.Equal(0, client.ExitCode);
     }
 
+    /// <summary>
+    /// Behaviour, not speed (bench/discovery times both): a killed node lives out its TTL at its peers, a stopped one
+    /// says goodbye. The stopped node's TTL is long, so a drop-out well inside it can only be the goodbye, however
+    /// busy the machine; with its short TTL the killed node must drop out after one and within a few seconds more.
+    /// </summary>
     [Fact]
-    public async Task A_killed_node_drops_out_within_its_ttl_and_a_stopped_one_within_a_second()
+    public async Task A_killed_node_drops_out_after_its_ttl_and_a_stopped_one_long_before_it_by_goodbye()
     {
         await using var observer = _b.Run(() => new MdnsRegistry());
-        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var env = new Dictionary<string, string> { ["MICRO_SERVER_TTL"] = "3s", ["MICRO_SERVER_INTERVAL"] = "1s" };
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var shortTtl = new Dictionary<string, string> { ["MICRO_SERVER_TTL"] = "3s", ["MICRO_SERVER_INTERVAL"] = "1s" };
 
         var created = FirstAsync(observer, "greeter", RegistryEventType.Create, cancel.Token);
-        var killed = Start(_a, "examples", "Greeter", "", env);
+        var killed = Start(_a, "examples", "Greeter", "", shortTtl);
         await created;
         var gone = FirstAsync(observer, "greeter", RegistryEventType.Delete, cancel.Token);
         var clock = Stopwatch.StartNew();
         killed.Kill(); // SIGKILL: no goodbye
         await gone;
-        var afterKill = clock.Elapsed;
-        Assert.InRange(afterKill, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3 + 1));
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3 + 4));
 
+        var longTtl = new Dictionary<string, string> { ["MICRO_SERVER_TTL"] = "60s", ["MICRO_SERVER_INTERVAL"] = "20s" };
         created = FirstAsync(observer, "greeter", RegistryEventType.Create, cancel.Token);
-        var stopped = Start(_a, "examples", "Greeter", "", env);
+        var stopped = Start(_a, "examples", "Greeter", "", longTtl);
         await created;
         gone = FirstAsync(observer, "greeter", RegistryEventType.Delete, cancel.Token);
         clock.Restart();
-        Signals.Send(stopped.Id, PosixSignal.Term); // SIGTERM from here: the second is the node's goodbye, not spawning /bin/kill
+        Signals.Send(stopped.Id, PosixSignal.Term);
         await gone;
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"a cleanly stopped node took {clock.Elapsed} to drop out");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"a cleanly stopped node with a 60 s TTL took {clock.Elapsed} to drop out: no goodbye");
+        await stopped.WaitForExitAsync(cancel.Token);
+        Assert.Equal(0, stopped.ExitCode);
     }
 
     internal static async Task<ServiceInfo> FirstAsync(IRegistry registry, string service, RegistryEventType type, CancellationToken cancellationToken)
