@@ -13,4 +13,8 @@ internal static class BenchArgs
     /// <summary>The whole number after <paramref name="name"/>, or <paramref name="fallback"/> when it is not given.</summary>
     public static int Int(string[] args, string name, int fallback) =>
         int.Parse(String(args, name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+
+    /// <summary>The number after <paramref name="name"/> (fractions allowed, e.g. <c>--seconds 0.5</c>), or <paramref name="fallback"/>.</summary>
+    public static double Number(string[] args, string name, double fallback) =>
+        double.Parse(String(args, name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 }

@@ -33,21 +33,20 @@ internal static class LoadLoop
     public static async Task<Result> MeasureAsync(Func<Task> call, int concurrency, TimeSpan duration)
     {
         const int maxCallsPerWorker = 2_000_000; // bound on count as well as time
-        var latencies = new List<long>[concurrency];
+        var latencies = Enumerable.Range(0, concurrency).Select(_ => new LatencyHistogram()).ToArray(); // before the counters start
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var bytesBefore = GC.GetTotalAllocatedBytes(precise: true); // precise: with server GC the cheap count only moves at collections
         var pausedBefore = GC.GetTotalPauseDuration();
         var stopwatch = Stopwatch.StartNew();
         var end = duration.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
-        var workers = Enumerable.Range(0, concurrency).Select(i => Task.Run(async () =>
+        var workers = latencies.Select(mine => Task.Run(async () =>
         {
-            var mine = latencies[i] = new List<long>(1 << 16);
             for (var n = 0; n < maxCallsPerWorker && stopwatch.ElapsedTicks < end; n++)
             {
                 var start = Stopwatch.GetTimestamp();
                 await call();
-                mine.Add(Stopwatch.GetTimestamp() - start);
+                mine.Record(Stopwatch.GetTimestamp() - start);
             }
         })).ToArray();
         await Task.WhenAll(workers);
@@ -56,12 +55,12 @@ internal static class LoadLoop
         var paused = GC.GetTotalPauseDuration() - pausedBefore;
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalMicroseconds;
-        var all = latencies.SelectMany(l => l).ToArray();
-        Array.Sort(all);
+        var all = new LatencyHistogram();
+        foreach (var worker in latencies) all.Add(worker);
         double Us(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
-        return new Result(all.Length / elapsed, Us(all[all.Length / 2]), Us(all[(int)(all.Length * 0.99)]), cpu / all.Length, (double)bytes / all.Length)
+        return new Result(all.Count / elapsed, Us(all.ValueAt(0.5)), Us(all.ValueAt(0.99)), cpu / all.Count, (double)bytes / all.Count)
         {
-            GcPauseUs = paused.TotalMicroseconds / all.Length,
+            GcPauseUs = paused.TotalMicroseconds / all.Count,
         };
     }
 }

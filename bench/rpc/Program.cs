@@ -21,7 +21,7 @@ using Micro.Selector;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-var seconds = BenchArgs.Int(args, "--seconds", 2);
+var seconds = BenchArgs.Number(args, "--seconds", 2);
 var payloadBytes = BenchArgs.Int(args, "--payload", 64);
 var rounds = BenchArgs.Int(args, "--rounds", 7);
 var selectorName = BenchArgs.String(args, "--selector", "p2c"); // the framework's default
@@ -84,6 +84,9 @@ foreach (var concurrency in new[] { 1, 64 })
         foreach (var baseline in perRound.Keys) perRound[baseline].Add(results["micro"].Throughput / results[baseline].Throughput);
     }
     foreach (var (baseline, values) in perRound) ratios[(baseline, concurrency)] = Median(values);
+    var sorted = perRound["raw"].Order().ToList();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"# per-round micro/raw at {concurrency} in flight over {sorted.Count} rounds: min {sorted[0]:F2}, quartiles {sorted[sorted.Count / 4]:F2} / {Median(sorted):F2} / {sorted[sorted.Count * 3 / 4]:F2}, max {sorted[^1]:F2}"));
     foreach (var (name, _) in sides)
         medians[(name, concurrency)] = new Result(Median(runs[name].Select(r => r.Throughput).ToList()), Median(runs[name].Select(r => r.P50Us).ToList()),
             Median(runs[name].Select(r => r.P99Us).ToList()), Median(runs[name].Select(r => r.CpuUs).ToList()), Median(runs[name].Select(r => r.Bytes).ToList()));
@@ -134,7 +137,7 @@ async Task<Dictionary<string, SlowResult>> SlowNodeAsync()
             Func<Task> call = () => client.CallAsync<Payload, Payload>("slowbench", "Bench.Echo", payload);
             await LoadLoop.MeasureAsync(call, 8, TimeSpan.FromSeconds(1)); // this selector learns the nodes
             counting.Reset();
-            var result = await LoadLoop.MeasureAsync(call, 8, TimeSpan.FromSeconds(seconds));
+            var result = await LoadLoop.MeasureAsync(call, 8, TimeSpan.FromSeconds(2));
             var share = counting.Picks(slowAddress) / (double)counting.Total;
             Console.WriteLine($"slow node, {name,-6}: {result.Throughput,6:F0} req/s, p50 {result.P50Us / 1000,5:F1} ms, p99 {result.P99Us / 1000,5:F1} ms, share of calls to the slow node {share:F3}");
             // Second round of each kept (first one for each selector ran on a cooler process).
