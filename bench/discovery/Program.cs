@@ -82,13 +82,20 @@ static async Task LatencyAsync(NetworkNamespace a, NetworkNamespace b, int round
     {
         var seen = Next(observer, "greeter", RegistryEventType.Create);
         using var greeter = StartGreeter(a);
-        await seen;
-        var gone = Next(observer, "greeter", RegistryEventType.Delete);
-        var clock = Stopwatch.StartNew();
-        Micro.Tests.Signals.Send(greeter.Id, Micro.Tests.PosixSignal.Term); // from here, not via /bin/kill: times the node
-        await gone;
-        stopped.Add(clock.Elapsed.TotalMilliseconds);
-        await greeter.WaitForExitAsync();
+        try
+        {
+            await seen;
+            var gone = Next(observer, "greeter", RegistryEventType.Delete);
+            var clock = Stopwatch.StartNew();
+            Micro.Tests.Signals.Send(greeter.Id, Micro.Tests.PosixSignal.Term); // from here, not via /bin/kill: times the node
+            await gone;
+            stopped.Add(clock.Elapsed.TotalMilliseconds);
+            await greeter.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            if (!greeter.HasExited) greeter.Kill(entireProcessTree: true); // a node left running would outlive its namespace
+        }
     }
     Report("Greeter SIGTERM -> gone at peer", stopped, "target < 1000 ms");
 }

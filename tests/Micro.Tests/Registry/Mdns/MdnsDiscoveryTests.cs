@@ -36,7 +36,8 @@ public sealed class MdnsDiscoveryTests : IDisposable
     /// <summary>
     /// Behaviour, not speed (bench/discovery times both): a killed node lives out its TTL at its peers, a stopped one
     /// says goodbye. The stopped node's TTL is long, so a drop-out well inside it can only be the goodbye, however
-    /// busy the machine; with its short TTL the killed node must drop out after one and within a few seconds more.
+    /// busy the machine. The killed node, with a 3 s TTL, must drop out no sooner than a second after the kill (its last
+    /// refresh is at most a second old) and within a few seconds of its TTL.
     /// </summary>
     [Fact]
     public async Task A_killed_node_drops_out_after_its_ttl_and_a_stopped_one_long_before_it_by_goodbye()
