@@ -32,15 +32,42 @@ internal static class LoadLoop
 
     public static async Task<Result> MeasureAsync(Func<Task> call, int concurrency, TimeSpan duration)
     {
+        var tally = new Tally(concurrency);
+        await RunAsync(call, tally, duration);
+        return tally.Result();
+    }
+
+    /// <summary>
+    /// Measures several sides in short slices that take turns (side 0, 1, ..., then the next slice starting one side
+    /// later), <paramref name="slices"/> slices of <paramref name="slice"/> each per side, and sums each side's slices.
+    /// This VM's speed drifts by up to 2x over seconds (CPU per call moves with it, for every side alike), so sides
+    /// measured seconds apart differ by the drift; slices a fraction of a second apart see the same machine.
+    /// <paramref name="around"/>, when given, is entered before each slice of a side and left after it, outside the
+    /// counted time and cost (e.g. a tracer provider that only that side has).
+    /// </summary>
+    public static async Task<Result[]> MeasureInterleavedAsync(IReadOnlyList<Func<Task>> sides, int concurrency, TimeSpan slice, int slices,
+        IReadOnlyList<Func<IDisposable?>>? around = null)
+    {
+        var tallies = sides.Select(_ => new Tally(concurrency)).ToArray();
+        for (var n = 0; n < slices; n++)
+            for (var i = 0; i < sides.Count; i++)
+            {
+                var side = (i + n) % sides.Count;
+                using (around?[side]()) await RunAsync(sides[side], tallies[side], slice);
+            }
+        return tallies.Select(t => t.Result()).ToArray();
+    }
+
+    private static async Task RunAsync(Func<Task> call, Tally tally, TimeSpan duration)
+    {
         const int maxCallsPerWorker = 2_000_000; // bound on count as well as time
-        var latencies = Enumerable.Range(0, concurrency).Select(_ => new LatencyHistogram()).ToArray(); // before the counters start
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var bytesBefore = GC.GetTotalAllocatedBytes(precise: true); // precise: with server GC the cheap count only moves at collections
         var pausedBefore = GC.GetTotalPauseDuration();
         var stopwatch = Stopwatch.StartNew();
         var end = duration.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
-        var workers = latencies.Select(mine => Task.Run(async () =>
+        var workers = tally.Workers.Select(mine => Task.Run(async () =>
         {
             for (var n = 0; n < maxCallsPerWorker && stopwatch.ElapsedTicks < end; n++)
             {
@@ -50,18 +77,32 @@ internal static class LoadLoop
             }
         })).ToArray();
         await Task.WhenAll(workers);
-        var elapsed = stopwatch.Elapsed.TotalSeconds;
-        var bytes = GC.GetTotalAllocatedBytes(precise: true) - bytesBefore;
-        var paused = GC.GetTotalPauseDuration() - pausedBefore;
+        tally.Seconds += stopwatch.Elapsed.TotalSeconds;
+        tally.Bytes += GC.GetTotalAllocatedBytes(precise: true) - bytesBefore;
+        tally.Paused += GC.GetTotalPauseDuration() - pausedBefore;
         process.Refresh();
-        var cpu = (process.TotalProcessorTime - cpuBefore).TotalMicroseconds;
-        var all = new LatencyHistogram();
-        foreach (var worker in latencies) all.Add(worker);
-        double Us(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
-        return new Result(all.Count / elapsed, Us(all.ValueAt(0.5)), Us(all.ValueAt(0.99)), cpu / all.Count, (double)bytes / all.Count)
+        tally.CpuUs += (process.TotalProcessorTime - cpuBefore).TotalMicroseconds;
+    }
+
+    /// <summary>What one side's calls added up to over one or more runs: one latency histogram per worker, allocated before any run.</summary>
+    private sealed class Tally(int concurrency)
+    {
+        public LatencyHistogram[] Workers { get; } = Enumerable.Range(0, concurrency).Select(_ => new LatencyHistogram()).ToArray();
+        public double Seconds { get; set; }
+        public double CpuUs { get; set; }
+        public long Bytes { get; set; }
+        public TimeSpan Paused { get; set; }
+
+        public Result Result()
         {
-            GcPauseUs = paused.TotalMicroseconds / all.Count,
-        };
+            var all = new LatencyHistogram();
+            foreach (var worker in Workers) all.Add(worker);
+            double Us(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
+            return new Result(all.Count / Seconds, Us(all.ValueAt(0.5)), Us(all.ValueAt(0.99)), CpuUs / all.Count, (double)Bytes / all.Count)
+            {
+                GcPauseUs = Paused.TotalMicroseconds / all.Count,
+            };
+        }
     }
 }
 

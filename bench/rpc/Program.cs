@@ -24,6 +24,7 @@ using Microsoft.Extensions.Logging;
 var seconds = BenchArgs.Number(args, "--seconds", 2);
 var payloadBytes = BenchArgs.Int(args, "--payload", 64);
 var rounds = BenchArgs.Int(args, "--rounds", 7);
+var slice = BenchArgs.Number(args, "--slice", 0.25); // seconds; the sides take turns this often
 var selectorName = BenchArgs.String(args, "--selector", "p2c"); // the framework's default
 var payload = new Payload { Data = ByteString.CopyFrom(new byte[payloadBytes]) };
 ISelector NewSelector(string name) => name == "p2c" ? new PowerOfTwoChoicesSelector() : new RandomSelector();
@@ -71,12 +72,13 @@ foreach (var concurrency in new[] { 1, 64 })
     var runs = sides.ToDictionary(s => s.Item1, _ => new List<Result>());
     for (var round = 0; round < rounds; round++)
     {
-        // Rotate the order so no side always runs first, or always right after the same other side.
+        // Each round: the sides take turns in short slices (see MeasureInterleavedAsync), `seconds` per side in all.
+        var measured = await LoadLoop.MeasureInterleavedAsync(sides.Select(s => s.Item2).ToArray(), concurrency, TimeSpan.FromSeconds(slice),
+            Math.Max(1, (int)Math.Round(seconds / slice)));
         var results = new Dictionary<string, Result>();
         for (var i = 0; i < sides.Length; i++)
         {
-            var (name, call) = sides[(i + round) % sides.Length];
-            var result = await LoadLoop.MeasureAsync(call, concurrency, TimeSpan.FromSeconds(seconds));
+            var (name, result) = (sides[i].Item1, measured[i]);
             Console.WriteLine($"{name,-6} {concurrency,9} {result.Throughput,10:F0} {result.P50Us,8:F0} {result.P99Us,8:F0} {result.CpuUs,7:F1} {result.Bytes,6:F0}");
             results[name] = result;
             runs[name].Add(result);

@@ -19,6 +19,7 @@ using OpenTelemetry.Trace;
 
 var seconds = BenchArgs.Int(args, "--seconds", 5);
 var rounds = BenchArgs.Int(args, "--rounds", 5);
+var slice = BenchArgs.Number(args, "--slice", 0.25); // seconds; the sides take turns this often
 var payloadBytes = BenchArgs.Int(args, "--payload", 64);
 var withMetrics = args.Contains("--metrics");
 const int InFlight = 64;
@@ -78,11 +79,13 @@ var results = sides.ToDictionary(s => s.Name, _ => new List<Result>());
 Console.WriteLine($"{"side",-15} {"req/s",10} {"p50 us",8} {"p99 us",8} {"cpu us/call",12} {"B/call",8} {"gc us/call",10}");
 for (var round = 0; round < rounds; round++)
 {
-    var order = round % 2 == 0 ? sides : Enumerable.Reverse(sides).ToList();
-    foreach (var (name, start, call) in order)
+    // Each round: the sides take turns in short slices (see LoadLoop.MeasureInterleavedAsync), `seconds` per side in all; a
+    // side's tracer provider is built before each of its slices and disposed after, outside the counted time.
+    var measured = await LoadLoop.MeasureInterleavedAsync(sides.Select(s => s.Call).ToArray(), InFlight, TimeSpan.FromSeconds(slice),
+        Math.Max(1, (int)Math.Round(seconds / slice)), sides.Select(s => s.Start).ToArray());
+    for (var i = 0; i < sides.Count; i++)
     {
-        Result result;
-        using (start()) result = await LoadLoop.MeasureAsync(call, InFlight, TimeSpan.FromSeconds(seconds));
+        var (name, result) = (sides[i].Name, measured[i]);
         results[name].Add(result);
         Console.WriteLine($"{name,-15} {result.Throughput,10:F0} {result.P50Us,8:F0} {result.P99Us,8:F0} {result.CpuUs,12:F1} {result.Bytes,8:F0} {result.GcPauseUs,10:F2}");
     }
