@@ -1,14 +1,16 @@
 // Unary calls through Micro (client -> server, both via the framework) against raw grpc-dotnet
 // (protoc-generated client and server), same payload, same process layout (server and client in this
 // process, loopback h2c), same concurrency, in one run; then the slow-node comparison of the selectors.
-//   bench/run.sh rpc [--seconds 2] [--payload 64] [--rounds 7] [--selector p2c|random]
-//   bench/run.sh rpc --cost [--types] [--pair NAME]: CPU and bytes allocated per call, each client against each server
-//     (--types: which types the extra bytes are, sampled by the runtime)
+//   bench/run.sh rpc [--seconds 2] [--payload 64] [--rounds 15] [--slice 0.1] [--selector p2c|random]
+//   bench/run.sh rpc --cost [--types] [--pair NAME,...] [--in-flight N]: CPU and bytes allocated per call, each client against
+//     each server (--types: which types the extra bytes are, sampled by the runtime; raw2 -> raw is an A/A pair)
 // Warm-up runs both sides until their throughput is stable (tiered JIT settles; run.sh also sets
-// DOTNET_TC_CallCountingDelayMs=0), then rounds rotate the order of the sides; each round gives a
-// micro/raw ratio and the median of those ratios is reported. Micro keeps its default timeout (10 s) on the
-// client and sends no deadline unless the call sets or inherits one; raw sends none either. What a deadline on
-// the wire costs is in --cost (raw+deadline).
+// DOTNET_TC_CallCountingDelayMs=0). Then each round measures the sides in 0.1 s slices that take turns (2 s per side in
+// all): this VM's speed drifts by up to 2x within seconds, which rounds of whole seconds per side turned into a spread of
+// 0.66-1.23 in the per-round ratio; slices a tenth of a second apart see the same machine. Each round gives a micro/raw
+// ratio and the median of those ratios is reported. Micro keeps its default timeout (10 s) on the client and sends no
+// deadline unless the call sets or inherits one; raw sends none either. What a deadline on the wire costs is in --cost
+// (raw+deadline).
 using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf;
@@ -23,8 +25,8 @@ using Microsoft.Extensions.Logging;
 
 var seconds = BenchArgs.Number(args, "--seconds", 2);
 var payloadBytes = BenchArgs.Int(args, "--payload", 64);
-var rounds = BenchArgs.Int(args, "--rounds", 7);
-var slice = BenchArgs.Number(args, "--slice", 0.25); // seconds; the sides take turns this often
+var rounds = BenchArgs.Int(args, "--rounds", 15);
+var slice = BenchArgs.Number(args, "--slice", 0.1); // seconds; the sides take turns this often
 var selectorName = BenchArgs.String(args, "--selector", "p2c"); // the framework's default
 var payload = new Payload { Data = ByteString.CopyFrom(new byte[payloadBytes]) };
 ISelector NewSelector(string name) => name == "p2c" ? new PowerOfTwoChoicesSelector() : new RandomSelector();
@@ -171,11 +173,18 @@ async Task CostAsync()
     await using var microToRaw = new MicroClient(rawOnly, NewSelector(selectorName));
     // The same with one client middleware that only passes the call on: what composing the pipeline costs per call.
     await using var microPassThroughToRaw = new MicroClient(rawOnly, NewSelector(selectorName), middleware: [new PassThrough()]);
+    using var sharedToken = new CancellationTokenSource();
+    using var rawAgainChannel = RawServer.Channel(rawAddress);
+    var rawAgain = new Bench.BenchClient(rawAgainChannel);
     var pairs = new (string Name, Func<Task> Call)[]
     {
         ("raw -> raw", rawCall),
+        // The same as raw -> raw on a channel of its own: an A/A pair, how far two identical sides measure apart.
+        ("raw2 -> raw", () => rawAgain.EchoAsync(payload).ResponseAsync),
         // What a deadline on the wire costs (a timer at each end, grpc-timeout): a Micro call with its own timeout pays it.
         ("raw+deadline -> raw", () => rawClient.EchoAsync(payload, deadline: DateTime.UtcNow.AddSeconds(10)).ResponseAsync),
+        // What a cancellation token costs a call (grpc-dotnet registers on it): Micro's default timeout is a shared token.
+        ("raw+token -> raw", () => rawClient.EchoAsync(payload, cancellationToken: sharedToken.Token).ResponseAsync),
         ("micro+timeout -> raw", () => microToRaw.CallAsync<Payload, Payload>("benchraw", "Bench.Echo", payload, new Micro.Client.CallOptions { Timeout = TimeSpan.FromSeconds(10) })),
         ("micro -> raw", () => microToRaw.CallAsync<Payload, Payload>("benchraw", "Bench.Echo", payload)),
         ("micro+middleware -> raw", () => microPassThroughToRaw.CallAsync<Payload, Payload>("benchraw", "Bench.Echo", payload)),
@@ -188,17 +197,20 @@ async Task CostAsync()
         var chosen = only.Split(',', StringSplitOptions.TrimEntries);
         pairs = pairs.Where(p => chosen.Contains(p.Name)).ToArray();
     }
-    Console.WriteLine($"# call cost: {seconds} s per measurement, median of {rounds} rounds in rotating order, both ends in this process, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}");
-    foreach (var concurrency in new[] { 1, 64 })
+    Console.WriteLine($"# call cost: {seconds} s per measurement, median of {rounds} rounds, the pairs taking turns in {slice} s slices, both ends in this process, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}");
+    // --in-flight N: only that concurrency (default both 1 and 64).
+    var concurrencies = args.Contains("--in-flight") ? [BenchArgs.Int(args, "--in-flight", 64)] : new[] { 1, 64 };
+    foreach (var concurrency in concurrencies)
     {
         foreach (var (_, call) in pairs) await LoadLoop.MeasureAsync(call, concurrency, TimeSpan.FromSeconds(5)); // warm-up (tiered JIT)
         var costs = pairs.ToDictionary(p => p.Name, _ => new List<Result>());
         for (var round = 0; round < rounds; round++)
-            for (var i = 0; i < pairs.Length; i++)
-            {
-                var (name, call) = pairs[(i + round) % pairs.Length];
-                costs[name].Add(await LoadLoop.MeasureAsync(call, concurrency, TimeSpan.FromSeconds(seconds)));
-            }
+        {
+            var measured = await LoadLoop.MeasureInterleavedAsync(pairs.Select(p => p.Call).ToArray(), concurrency, TimeSpan.FromSeconds(slice),
+                Math.Max(1, (int)Math.Round(seconds / slice)));
+            for (var i = 0; i < pairs.Length; i++) costs[pairs[i].Name].Add(measured[i]);
+            Console.WriteLine($"# round {round}: " + string.Join(", ", pairs.Select((p, i) => $"{p.Name} {measured[i].Throughput:F0} req/s {measured[i].CpuUs:F1} us")));
+        }
         Console.WriteLine($"{"client -> server",-24} {"in flight",9} {"bytes/call",10} {"cpu us/call",11} {"req/s",8}");
         foreach (var (name, _) in pairs)
         {

@@ -1,9 +1,9 @@
 // Unary Micro calls with tracing off (nobody listens) against tracing on (OpenTelemetry SDK, every call sampled: a client
 // call span and a server span, an attempt span only for an attempt that failed; traceparent propagated; a processor that
-// drops every span, so only the cost of producing them is measured), in one run, alternating rounds. Optionally a third side with metrics on as well.
+// drops every span, so only the cost of producing them is measured), in one run, the sides taking turns in 0.1 s slices. Optionally a third side with metrics on as well.
 // The same pair for raw grpc-dotnet (protoc-generated client and server) traced the platform's own way: the SDK listening
 // to ASP.NET Core's server activity and HttpClient's client activity, which read and write traceparent themselves.
-//   bench/run.sh tracing [--seconds 5] [--rounds 5] [--payload 64] [--metrics] [--explain] [--side NAME] [--types]
+//   bench/run.sh tracing [--seconds 2] [--rounds 11] [--slice 0.1] [--payload 64] [--metrics] [--explain] [--side NAME] [--types]
 using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf;
@@ -17,9 +17,9 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
-var seconds = BenchArgs.Int(args, "--seconds", 5);
-var rounds = BenchArgs.Int(args, "--rounds", 5);
-var slice = BenchArgs.Number(args, "--slice", 0.25); // seconds; the sides take turns this often
+var seconds = BenchArgs.Number(args, "--seconds", 2);
+var rounds = BenchArgs.Int(args, "--rounds", 11);
+var slice = BenchArgs.Number(args, "--slice", 0.1); // seconds; the sides take turns this often
 var payloadBytes = BenchArgs.Int(args, "--payload", 64);
 var withMetrics = args.Contains("--metrics");
 const int InFlight = 64;
@@ -118,7 +118,7 @@ foreach (var (name, _, _) in sides) Console.WriteLine($"median {name,-15} {Media
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plain/traced CPU per call: {MedianCpu("plain") / MedianCpu("traced"):F2}"));
 await server.StopAsync();
 await raw.StopAsync();
-// Each round's ratio pairs measurements taken seconds apart, so a slow minute of the machine moves both sides; the median
+// Each round's ratio pairs sides measured in interleaved slices, so a slow second of the machine moves both; the median
 // of those ratios is the figure (as in bench/run.sh rpc).
 double Ratio(string name, string plain) { var r = results[name].Zip(results[plain], (a, b) => a.Throughput / b.Throughput).Order().ToList(); return r[r.Count / 2]; }
 double RatioToPlain(string name) => Ratio(name, "plain");
