@@ -39,15 +39,17 @@ internal static class LoadLoop
 
     /// <summary>
     /// Measures several sides in short slices that take turns (side 0, 1, ..., then the next slice starting one side
-    /// later), <paramref name="slices"/> slices of <paramref name="slice"/> each per side, and sums each side's slices.
+    /// later), slices of <paramref name="slice"/> adding up to <paramref name="perSide"/> for each side (at least one),
+    /// and sums each side's slices.
     /// This VM's speed drifts by up to 2x over seconds (CPU per call moves with it, for every side alike), so sides
     /// measured seconds apart differ by the drift; slices a fraction of a second apart see the same machine.
     /// <paramref name="around"/>, when given, is entered before each slice of a side and left after it, outside the
     /// counted time and cost (e.g. a tracer provider that only that side has).
     /// </summary>
-    public static async Task<Result[]> MeasureInterleavedAsync(IReadOnlyList<Func<Task>> sides, int concurrency, TimeSpan slice, int slices,
+    public static async Task<Result[]> MeasureInterleavedAsync(IReadOnlyList<Func<Task>> sides, int concurrency, TimeSpan perSide, TimeSpan slice,
         IReadOnlyList<Func<IDisposable?>>? around = null)
     {
+        var slices = Math.Max(1, (int)Math.Round(perSide / slice));
         var tallies = sides.Select(_ => new Tally(concurrency)).ToArray();
         for (var n = 0; n < slices; n++)
             for (var i = 0; i < sides.Count; i++)

@@ -75,8 +75,8 @@ foreach (var concurrency in new[] { 1, 64 })
     for (var round = 0; round < rounds; round++)
     {
         // Each round: the sides take turns in short slices (see MeasureInterleavedAsync), `seconds` per side in all.
-        var measured = await LoadLoop.MeasureInterleavedAsync(sides.Select(s => s.Item2).ToArray(), concurrency, TimeSpan.FromSeconds(slice),
-            Math.Max(1, (int)Math.Round(seconds / slice)));
+        var measured = await LoadLoop.MeasureInterleavedAsync(sides.Select(s => s.Item2).ToArray(), concurrency,
+            TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(slice));
         var results = new Dictionary<string, Result>();
         for (var i = 0; i < sides.Length; i++)
         {
@@ -206,8 +206,8 @@ async Task CostAsync()
         var costs = pairs.ToDictionary(p => p.Name, _ => new List<Result>());
         for (var round = 0; round < rounds; round++)
         {
-            var measured = await LoadLoop.MeasureInterleavedAsync(pairs.Select(p => p.Call).ToArray(), concurrency, TimeSpan.FromSeconds(slice),
-                Math.Max(1, (int)Math.Round(seconds / slice)));
+            var measured = await LoadLoop.MeasureInterleavedAsync(pairs.Select(p => p.Call).ToArray(), concurrency,
+                TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(slice));
             for (var i = 0; i < pairs.Length; i++) costs[pairs[i].Name].Add(measured[i]);
             Console.WriteLine($"# round {round}: " + string.Join(", ", pairs.Select((p, i) => $"{p.Name} {measured[i].Throughput:F0} req/s {measured[i].CpuUs:F1} us")));
         }

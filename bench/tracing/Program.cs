@@ -81,8 +81,8 @@ for (var round = 0; round < rounds; round++)
 {
     // Each round: the sides take turns in short slices (see LoadLoop.MeasureInterleavedAsync), `seconds` per side in all; a
     // side's tracer provider is built before each of its slices and disposed after, outside the counted time.
-    var measured = await LoadLoop.MeasureInterleavedAsync(sides.Select(s => s.Call).ToArray(), InFlight, TimeSpan.FromSeconds(slice),
-        Math.Max(1, (int)Math.Round(seconds / slice)), sides.Select(s => s.Start).ToArray());
+    var measured = await LoadLoop.MeasureInterleavedAsync(sides.Select(s => s.Call).ToArray(), InFlight,
+        TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(slice), sides.Select(s => s.Start).ToArray());
     for (var i = 0; i < sides.Count; i++)
     {
         var (name, result) = (sides[i].Name, measured[i]);
