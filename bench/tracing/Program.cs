@@ -3,7 +3,7 @@
 // drops every span, so only the cost of producing them is measured), in one run, the sides taking turns in 0.1 s slices. Optionally a third side with metrics on as well.
 // The same pair for raw grpc-dotnet (protoc-generated client and server) traced the platform's own way: the SDK listening
 // to ASP.NET Core's server activity and HttpClient's client activity, which read and write traceparent themselves.
-//   bench/run.sh tracing [--seconds 2] [--rounds 11] [--slice 0.1] [--payload 64] [--metrics] [--explain] [--side NAME] [--types]
+//   bench/run.sh tracing [--seconds 2] [--rounds 11] [--slice 0.1] [--payload 64] [--metrics] [--explain] [--side NAME[,NAME...]] [--types]
 using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf;
@@ -66,8 +66,12 @@ if (withMetrics)
         Sdk.CreateTracerProviderBuilder().SetSampler(new AlwaysOnSampler()).AddMicroInstrumentation().AddProcessor(new DropProcessor()).Build(),
         Sdk.CreateMeterProviderBuilder().AddMicroInstrumentation().Build()), microCall));
 
-// --side NAME: measure only that side (for a profiler attached to the process).
-if (args.Contains("--side")) sides.RemoveAll(s => s.Name != args[Array.IndexOf(args, "--side") + 1]);
+// --side NAME[,NAME...]: measure only those sides (for a profiler attached to the process, or a closer look at a few).
+if (args.Contains("--side"))
+{
+    var only = args[Array.IndexOf(args, "--side") + 1].Split(',', StringSplitOptions.TrimEntries);
+    sides.RemoveAll(s => !only.Contains(s.Name));
+}
 Console.WriteLine($"# tracing benchmark: {Environment.ProcessorCount} cores, {payloadBytes}-byte payload, {InFlight} in flight, {seconds}s per measurement, {rounds} rounds (median), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 // Warm-up past JIT tiering on every path (DOTNET_TC_CallCountingDelayMs=0 is set by run.sh), until each side is stable.
 var (warmupTook, _) = await LoadLoop.WarmUpAsync(sides.Select(s => (Func<Task<double>>)(async () =>
@@ -114,8 +118,6 @@ double Median(string name) { var t = results[name].Select(r => r.Throughput).Ord
 double MedianCpu(string name) { var t = results[name].Select(r => r.CpuUs).Order().ToList(); return t[t.Count / 2]; }
 double MedianBytes(string name) { var t = results[name].Select(r => r.Bytes).Order().ToList(); return t[t.Count / 2]; }
 foreach (var (name, _, _) in sides) Console.WriteLine($"median {name,-15} {Median(name),10:F0} req/s, {MedianCpu(name),6:F1} us of CPU per call, {MedianBytes(name),6:F0} bytes allocated per call");
-// On a machine shared with other work, throughput follows the CPU share this process gets; CPU per call does not.
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plain/traced CPU per call: {MedianCpu("plain") / MedianCpu("traced"):F2}"));
 await server.StopAsync();
 await raw.StopAsync();
 // Each round's ratio pairs sides measured in interleaved slices, so a slow second of the machine moves both; the median
@@ -128,7 +130,13 @@ if (results.ContainsKey("raw traced") && results.ContainsKey("raw plain"))
     // What tracing costs raw grpc-dotnet the platform's way, next to what it costs Micro (the last line).
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"raw traced/plain throughput at {InFlight} in flight: {Ratio("raw traced", "raw plain"):F2}"));
 }
-if (withMetrics) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"traced+metrics/plain throughput at {InFlight} in flight: {RatioToPlain("traced+metrics"):F2}"));
+if (!results.ContainsKey("plain")) return;
+// Every other Micro side against plain (--explain's listener sides, --metrics); traced last, the issue's figure.
+foreach (var name in results.Keys.Where(n => !n.StartsWith("raw", StringComparison.Ordinal) && n is not "plain" and not "traced"))
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}/plain throughput at {InFlight} in flight: {RatioToPlain(name):F2}"));
+if (!results.ContainsKey("traced")) return;
+// On a machine shared with other work, throughput follows the CPU share this process gets; CPU per call does not.
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plain/traced CPU per call: {MedianCpu("plain") / MedianCpu("traced"):F2}"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"traced/plain throughput at {InFlight} in flight: {RatioToPlain("traced"):F2}"));
 
 static IDisposable Listen(ActivitySamplingResult result)

@@ -111,6 +111,102 @@ public class TracingTests
     }
 
     [Fact]
+    public async Task A_call_that_fails_before_any_attempt_still_gets_its_span_under_the_callers()
+    {
+        var spans = new List<Activity>();
+        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(s_test.Name).AddMicroInstrumentation().AddInMemoryExporter(spans).Build();
+        await using var nodes = new Nodes();
+        var client = nodes.Client();
+        var service = Nodes.Unique("nowhere");
+
+        ActivitySpanId rootId;
+        using (var root = s_test.StartActivity("test"))
+        {
+            rootId = root!.SpanId;
+            var error = await Assert.ThrowsAsync<MicroException>(() => client.CallAsync<HelloRequest, HelloReply>(service, "Nowhere.Call", new HelloRequest()));
+            Assert.Equal(ErrorCodes.ServiceNotFound, error.Id);
+            // The caller's activity is current again once the call has failed.
+            Assert.Same(root, Activity.Current);
+        }
+        tracing.ForceFlush();
+
+        var call = Assert.Single(spans, s => s.Kind == ActivityKind.Client && (string?)s.GetTagItem("rpc.service") == service + ".Nowhere");
+        Assert.Equal(rootId, call.ParentSpanId);
+        Assert.Equal((ActivityStatusCode.Error, ErrorCodes.ServiceNotFound), (call.Status, call.GetTagItem("error.type")));
+        Assert.Null(call.GetTagItem("server.address")); // no node was chosen
+    }
+
+    [Fact]
+    public async Task The_call_span_covers_the_whole_call_and_the_callers_activity_is_current_after_it()
+    {
+        var spans = new List<Activity>();
+        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(s_test.Name).AddMicroInstrumentation().AddInMemoryExporter(spans).Build();
+        await using var nodes = new Nodes();
+        var service = Nodes.Unique("current");
+        await nodes.StartAsync(service, s => s.Handle<HelloRequest, HelloReply>("Current.Call", (req, ctx) => new HelloReply { Message = "ok" }));
+        // Each client's first lookup takes a while: the call span must start before it, when the call does.
+        var lookup = TimeSpan.FromMilliseconds(200);
+        var plain = nodes.Client(s => s.AddSingleton<IRegistry>(new SlowFirstLookup(nodes.Registry, lookup)));
+        Activity? seenByMiddleware = null;
+        var withMiddleware = nodes.Client(s => s
+            .AddSingleton<IRegistry>(new SlowFirstLookup(nodes.Registry, lookup))
+            .AddSingleton<Middleware.IClientMiddleware>(new SeeCurrent(a => seenByMiddleware = a)));
+
+        foreach (var client in new[] { plain, withMiddleware })
+        {
+            spans.Clear();
+            using var root = s_test.StartActivity("test");
+            var before = DateTime.UtcNow;
+            await client.CallAsync<HelloRequest, HelloReply>(service, "Current.Call", new HelloRequest());
+            var after = DateTime.UtcNow;
+            Assert.Same(root, Activity.Current);
+            tracing.ForceFlush();
+            var call = Assert.Single(spans, s => s.Kind == ActivityKind.Client && (string?)s.GetTagItem("rpc.service") == service + ".Current");
+            var server = Assert.Single(spans, s => s.Kind == ActivityKind.Server && s.ParentSpanId == call.SpanId);
+            Assert.Equal(root!.SpanId, call.ParentSpanId);
+            // Started when the call was (before the node was looked up and picked), ended after the answer.
+            Assert.InRange(call.StartTimeUtc, before.AddMilliseconds(-1), before + lookup / 2);
+            Assert.True(call.StartTimeUtc < server.StartTimeUtc);
+            Assert.InRange(call.StartTimeUtc + call.Duration, server.StartTimeUtc + server.Duration, after.AddMilliseconds(1));
+        }
+        // The application's client middleware runs under the call span.
+        Assert.Equal(ActivityKind.Client, seenByMiddleware?.Kind);
+    }
+
+    /// <summary>The shared registry, with the first lookup of each service taking <paramref name="delay"/>.</summary>
+    private sealed class SlowFirstLookup(IRegistry inner, TimeSpan delay) : IRegistry
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _looked = new();
+
+        public string Name => inner.Name;
+
+        public Task RegisterAsync(ServiceInfo service, RegisterOptions? options = null, CancellationToken cancellationToken = default) =>
+            inner.RegisterAsync(service, options, cancellationToken);
+
+        public Task DeregisterAsync(ServiceInfo service, CancellationToken cancellationToken = default) => inner.DeregisterAsync(service, cancellationToken);
+
+        public async Task<IReadOnlyList<ServiceInfo>> GetServiceAsync(string name, CancellationToken cancellationToken = default)
+        {
+            if (_looked.TryAdd(name, true)) await Task.Delay(delay, cancellationToken);
+            return await inner.GetServiceAsync(name, cancellationToken);
+        }
+
+        public Task<IReadOnlyList<ServiceInfo>> ListServicesAsync(CancellationToken cancellationToken = default) => inner.ListServicesAsync(cancellationToken);
+
+        public IAsyncEnumerable<RegistryEvent> WatchAsync(string? service = null, CancellationToken cancellationToken = default) =>
+            inner.WatchAsync(service, cancellationToken);
+    }
+
+    private sealed class SeeCurrent(Action<Activity?> see) : Middleware.IClientMiddleware
+    {
+        public Task<object?> InvokeAsync(Middleware.ClientCall call, Middleware.ClientCallHandler next)
+        {
+            see(Activity.Current);
+            return next(call);
+        }
+    }
+
+    [Fact]
     public async Task Stable_conventions_on_opt_in_use_the_new_attribute_names()
     {
         var spans = new List<Activity>();

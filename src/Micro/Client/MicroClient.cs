@@ -189,7 +189,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 var local = localDeadline && attemptDeadline == deadline;
                 var channel = _channels.Get(service, node);
                 var started = Stopwatch.GetTimestamp();
-                var span = _telemetry.StartAttempt(service, endpoint, node, attempt, started); // telemetry: the attempt's span
+                var span = trace.StartAttempt(_telemetry, service, endpoint, node, attempt, started); // telemetry: the attempt's span
                 // Only a call that may outlast the idle sweep needs to hold the channel open (streams always do).
                 var hold = attemptDeadline - callStart >= ChannelPool.IdleTimeout;
                 if (hold) channel.Enter();

@@ -10,6 +10,9 @@ internal interface ICallTrace
     /// <summary>Starts the call's span and duration.</summary>
     void Begin(string service, string endpoint);
 
+    /// <summary>Starts an attempt of the call (to <paramref name="node"/>) under the call's span.</summary>
+    AttemptScope StartAttempt(ClientTelemetry telemetry, string service, string endpoint, Registry.NodeInfo node, int attempt, long started);
+
     /// <summary>Ends them with the call's result or error.</summary>
     void End(object? result, Exception? error);
 }
@@ -19,6 +22,10 @@ internal struct NoCallTrace : ICallTrace
 {
     public readonly void Begin(string service, string endpoint) { }
 
+    // The call span, if any, is the current activity (the middleware pipeline's).
+    public readonly AttemptScope StartAttempt(ClientTelemetry telemetry, string service, string endpoint, Registry.NodeInfo node, int attempt, long started) =>
+        telemetry.StartAttempt(service, endpoint, node, attempt, started);
+
     public readonly void End(object? result, Exception? error) { }
 }
 
@@ -27,11 +34,19 @@ internal struct CallTrace(ClientTelemetryMiddleware tracing) : ICallTrace
 {
     private CallScope _scope;
 
-    public void Begin(string service, string endpoint) => _scope = tracing.Begin(service, endpoint, Middleware.ClientCallKind.Unary);
+    public void Begin(string service, string endpoint) => _scope = tracing.BeginDeferred(service, endpoint);
+
+    public AttemptScope StartAttempt(ClientTelemetry telemetry, string service, string endpoint, Registry.NodeInfo node, int attempt, long started)
+    {
+        if (attempt == 0) tracing.StartDeferred(ref _scope, node);
+        return telemetry.StartAttempt(service, endpoint, node, attempt, started, _scope.Span);
+    }
 
     // Once: should a listener throw while the span ends on success, the call's error path must not end it again.
     public void End(object? result, Exception? error)
     {
+        // A call that failed before its first attempt (no such service, say) still gets its span.
+        tracing.StartDeferred(ref _scope, null);
         var scope = _scope;
         _scope = default;
         tracing.End(scope, result, error);

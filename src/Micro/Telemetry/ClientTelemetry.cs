@@ -58,6 +58,15 @@ internal sealed class ClientTelemetry
         return MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Client, default(ActivityContext), names.SpanTags(Conventions));
     }
 
+    /// <summary>
+    /// The span of a call started late (see <see cref="ClientTelemetryMiddleware.BeginDeferred"/>): at its first
+    /// attempt, already naming the node it goes to, or at its end when it failed before any (node null); its start
+    /// is when the call began.
+    /// </summary>
+    public Activity? StartCall(RpcNames names, NodeInfo? node, DateTimeOffset startedAt) =>
+        MicroTelemetry.Source.StartActivity(ActivityKind.Client, default,
+            node is null ? names.SpanTags(Conventions) : RpcSpan.PeerTags(names, Conventions, node), startTime: startedAt, name: names.FullMethod);
+
     public void EndCall(Activity? activity, RpcNames names, long startedTimestamp, Exception? error)
     {
         var outcome = CallOutcomeInfo.From(error);
@@ -83,13 +92,21 @@ internal sealed class ClientTelemetry
     /// three. Should that attempt fail, <see cref="EndAttempt"/> records it as a span after the fact (its real start and
     /// end), and every later attempt is a span of its own, parent of its server span.
     /// </summary>
-    public AttemptScope StartAttempt(string service, string endpoint, NodeInfo node, int attempt, long started)
+    /// <remarks>
+    /// <paramref name="call"/>: a call span started for this call with the first node's attributes and not current
+    /// (<see cref="ClientTelemetryMiddleware.StartDeferred"/>); the first attempt runs under it as it is, later ones are
+    /// its children.
+    /// </remarks>
+    public AttemptScope StartAttempt(string service, string endpoint, NodeInfo node, int attempt, long started, Activity? call = null)
     {
         if (!MicroTelemetry.Source.HasListeners()) return default;
+        if (call is not null)
+            return attempt == 0 ? new AttemptScope(null, call, started)
+                : HideDuringTransport(new AttemptScope(StartAttemptSpan(service, endpoint, node, attempt, null, call.Context), null, default));
         var current = Activity.Current;
         if (attempt == 0 && current is { Kind: ActivityKind.Client } && current.Source == MicroTelemetry.Source)
         {
-            if (current.IsAllDataRequested) DescribeAttempt(current, node, attempt: null);
+            if (current.IsAllDataRequested) DescribeAttempt(current, node);
             return HideDuringTransport(new AttemptScope(null, current, started));
         }
         return HideDuringTransport(new AttemptScope(StartAttemptSpan(service, endpoint, node, attempt, null, default), null, default));
@@ -113,19 +130,18 @@ internal sealed class ClientTelemetry
     private Activity? StartAttemptSpan(string service, string endpoint, NodeInfo node, int attempt, DateTimeOffset? started, ActivityContext parent)
     {
         var names = RpcNames.For(service, endpoint);
-        var tags = names.SpanTags(Conventions);
+        var tags = RpcSpan.PeerTags(names, Conventions, node);
         var activity = started is { } at
             ? MicroTelemetry.Source.StartActivity(ActivityKind.Client, parent, tags, startTime: at, name: names.FullMethod)
-            : MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Client, default(ActivityContext), tags);
-        if (activity is { IsAllDataRequested: true }) DescribeAttempt(activity, node, attempt + 1);
+            : MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Client, parent, tags);
+        if (activity is { IsAllDataRequested: true }) activity.AddTag(SemanticConventions.MicroAttempt, attempt + 1);
         return activity;
     }
 
-    private static void DescribeAttempt(Activity activity, NodeInfo node, int? attempt)
+    private static void DescribeAttempt(Activity activity, NodeInfo node)
     {
         RpcSpan.DescribePeer(activity, node.Address);
         activity.AddTag(SemanticConventions.MicroNodeId, node.Id);
-        if (attempt is not null) activity.AddTag(SemanticConventions.MicroAttempt, attempt);
     }
 
     /// <summary>Ends an attempt with how it ended (null: it answered); the rest names it as <see cref="StartAttempt"/> did.</summary>

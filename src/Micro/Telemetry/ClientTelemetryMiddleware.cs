@@ -53,6 +53,43 @@ internal sealed class ClientTelemetryMiddleware(ClientTelemetry telemetry) : ICl
     }
 
     /// <summary>
+    /// <see cref="Begin"/> for a unary call that the client traces itself (<see cref="CallTrace"/>): the span starts only
+    /// at the first attempt (<see cref="StartDeferred"/>), when the node is known, so its attributes are given in one
+    /// piece rather than added one by one; its start time is now.
+    /// </summary>
+    public CallScope BeginDeferred(string service, string endpoint)
+    {
+        if (!telemetry.Active) return default;
+        var names = RpcNames.For(service, endpoint);
+        var started = telemetry.StartDuration();
+        return new CallScope(names, started, null, null, ClientCallKind.Unary)
+        {
+            DeferredStart = MicroTelemetry.Source.HasListeners() ? DateTimeOffset.UtcNow : null,
+        };
+    }
+
+    /// <summary>
+    /// Starts the span <see cref="BeginDeferred"/> put off: at the first attempt, to <paramref name="node"/>, or at the
+    /// end of a call that failed before any (node null). It is not left current: the attempt carries it as traceparent,
+    /// and grpc-dotnet would start an activity of its own under a current one (see
+    /// <see cref="ClientTelemetry.StartAttempt"/>), unless someone listens to those.
+    /// </summary>
+    public void StartDeferred(ref CallScope scope, Registry.NodeInfo? node)
+    {
+        if (scope.DeferredStart is not { } startedAt) return;
+        var ambient = Activity.Current;
+        var before = ExecutionContext.Capture();
+        var span = telemetry.StartCall(scope.Names!, node, startedAt);
+        if (span is not null && before is not null && !GrpcClientInstrumentation.Observed)
+        {
+            // Back to the context the span started in costs nothing; clearing a caller's activity costs a context copy.
+            if (ambient is null) ExecutionContext.Restore(before);
+            else Activity.Current = null;
+        }
+        scope = scope with { Span = span, Before = before, DeferredStart = null };
+    }
+
+    /// <summary>
     /// Ends what <see cref="Begin"/> started, with the pipeline's result or error; an opened duplex or server stream
     /// keeps its span until it is disposed. Call it from the async method that called <see cref="Begin"/>.
     /// </summary>
@@ -86,4 +123,8 @@ internal sealed class ClientTelemetryMiddleware(ClientTelemetry telemetry) : ICl
 }
 
 /// <summary>One logical call as the client telemetry tracks it (a struct: it lives in the caller's async state machine).</summary>
-internal readonly record struct CallScope(RpcNames? Names, long Started, Activity? Span, ExecutionContext? Before, ClientCallKind Kind);
+internal readonly record struct CallScope(RpcNames? Names, long Started, Activity? Span, ExecutionContext? Before, ClientCallKind Kind)
+{
+    /// <summary>When the call began, for a span <see cref="ClientTelemetryMiddleware.BeginDeferred"/> has not started yet.</summary>
+    public DateTimeOffset? DeferredStart { get; init; }
+}
