@@ -197,13 +197,17 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 AttemptFailure failure;
                 RpcException? rpc;
                 TResponse? response;
+                // Disposed only when it failed: a unary call that answered has cleaned up after itself when its response
+                // was read (grpc-dotnet's FinishResponse), and disposing it again costs every call a second cleanup.
+                AsyncUnaryCall<TResponse>? call = null;
                 try
                 {
-                    using var call = channel.Invoker.AsyncUnaryCall(method, null, new Grpc.Core.CallOptions(
+                    call = channel.Invoker.AsyncUnaryCall(method, null, new Grpc.Core.CallOptions(
                         Micro.Telemetry.TraceContext.Inject(span.Propagated, headers), local ? null : attemptDeadline, local ? localToken : cancellationToken), request);
                     response = await call.ResponseAsync.ConfigureAwait(false);
                     rpc = null;
                     failure = default;
+                    call = null;
                 }
                 catch (RpcException e)
                 {
@@ -221,6 +225,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 }
                 finally
                 {
+                    call?.Dispose();
                     if (hold) channel.Exit();
                 }
                 // Outside the transport's try: a listener that throws while the spans end cannot make this answer count

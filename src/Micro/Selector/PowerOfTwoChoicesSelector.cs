@@ -92,7 +92,8 @@ public sealed class PowerOfTwoChoicesSelector(TimeProvider? time = null) : ISele
             var old = Volatile.Read(ref _ewmaMicroseconds);
             // The first reply sets the average; later ones move it by alpha.
             Volatile.Write(ref _ewmaMicroseconds, old == 0 ? microseconds : old + alpha * (microseconds - old));
-            Volatile.Write(ref _stamp, now);
+            // The stamp moves once per clock tick (a few ms), not on every call.
+            if (Volatile.Read(ref _stamp) != now) Volatile.Write(ref _stamp, now);
         }
 
         public void Penalize(double microseconds, long now)
