@@ -192,6 +192,9 @@ public sealed class MicroServiceBuilder
              .. Auth.AuthServiceCollectionExtensions.Enabled(sp) ? [sp.GetRequiredService<Auth.AuthServerMiddleware>(), .. middleware] : middleware],
             sp.GetRequiredService<ServerState>(), sp, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Micro.Server")));
         _web.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<MicroGrpcService>, MicroMethodProvider>());
+        // grpc-dotnet asks the request's services for the service instance on every call and, when there is none,
+        // builds one (ActivatorUtilities: reflection under NativeAOT); Micro's handlers never use it, so share one.
+        _web.Services.TryAddSingleton<MicroGrpcService>();
         var identity = new NodeIdentity(Name, options);
         _web.Services.AddSingleton(identity);
         _web.Services.AddHostedService<RegistrationService>();
