@@ -173,6 +173,8 @@ async Task CostAsync()
     await using var microToRaw = new MicroClient(rawOnly, NewSelector(selectorName));
     // The same with one client middleware that only passes the call on: what composing the pipeline costs per call.
     await using var microPassThroughToRaw = new MicroClient(rawOnly, NewSelector(selectorName), middleware: [new PassThrough()]);
+    // The other selector (random when p2c is on test): what p2c's per-call bookkeeping costs.
+    await using var microOtherSelectorToRaw = new MicroClient(rawOnly, NewSelector(selectorName == "p2c" ? "random" : "p2c"));
     using var sharedToken = new CancellationTokenSource();
     using var rawAgainChannel = RawServer.Channel(rawAddress);
     var rawAgain = new Bench.BenchClient(rawAgainChannel);
@@ -188,6 +190,7 @@ async Task CostAsync()
         ("micro+timeout -> raw", () => microToRaw.CallAsync<Payload, Payload>("benchraw", "Bench.Echo", payload, new Micro.Client.CallOptions { Timeout = TimeSpan.FromSeconds(10) })),
         ("micro -> raw", () => microToRaw.CallAsync<Payload, Payload>("benchraw", "Bench.Echo", payload)),
         ("micro+middleware -> raw", () => microPassThroughToRaw.CallAsync<Payload, Payload>("benchraw", "Bench.Echo", payload)),
+        ("micro+other-selector -> raw", () => microOtherSelectorToRaw.CallAsync<Payload, Payload>("benchraw", "Bench.Echo", payload)),
         ("raw -> micro", () => rawToMicro.EchoAsync(payload).ResponseAsync),
         ("micro -> micro", microCall),
     };
