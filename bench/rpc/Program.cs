@@ -14,6 +14,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf;
+using Grpc.Net.Client;
 using Micro;
 using Micro.Bench.Rpc;
 using Micro.Client;
@@ -177,12 +178,31 @@ async Task CostAsync()
     await using var microOtherSelectorToRaw = new MicroClient(rawOnly, NewSelector(selectorName == "p2c" ? "random" : "p2c"));
     using var sharedToken = new CancellationTokenSource();
     using var rawAgainChannel = RawServer.Channel(rawAddress);
+    // Raw grpc-dotnet on a channel configured as Micro's ChannelPool configures its own (keep-alive pings, connect
+    // timeout, no HttpClient activity propagator, receive limit): what the channel settings alone cost.
+    using var microLikeChannel = GrpcChannel.ForAddress(rawAddress, new GrpcChannelOptions
+    {
+        HttpHandler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            ConnectTimeout = TimeSpan.FromSeconds(2),
+            KeepAlivePingDelay = TimeSpan.FromSeconds(10),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+            ActivityHeadersPropagator = null,
+        },
+        MaxReceiveMessageSize = 4 * 1024 * 1024,
+        MaxSendMessageSize = null,
+    });
+    var rawMicroLike = new Bench.BenchClient(microLikeChannel);
     var rawAgain = new Bench.BenchClient(rawAgainChannel);
     var pairs = new (string Name, Func<Task> Call)[]
     {
         ("raw -> raw", rawCall),
         // The same as raw -> raw on a channel of its own: an A/A pair, how far two identical sides measure apart.
         ("raw2 -> raw", () => rawAgain.EchoAsync(payload).ResponseAsync),
+        ("raw+micro-channel -> raw", () => rawMicroLike.EchoAsync(payload).ResponseAsync),
         // What a deadline on the wire costs (a timer at each end, grpc-timeout): a Micro call with its own timeout pays it.
         ("raw+deadline -> raw", () => rawClient.EchoAsync(payload, deadline: DateTime.UtcNow.AddSeconds(10)).ResponseAsync),
         // What a cancellation token costs a call (grpc-dotnet registers on it): Micro's default timeout is a shared token.
