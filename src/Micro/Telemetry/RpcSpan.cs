@@ -60,7 +60,7 @@ internal static class RpcSpan
     }
 
     /// <summary>
-    /// <see cref="Tags"/> plus the node a client span goes to (server.address, server.port, micro.node_id): given to
+    /// <see cref="Tags"/> plus the node a client span goes to (server.address, server.port, micro.node.id): given to
     /// StartActivity in one piece, they cost the span one copy instead of an AddTag each (and its lock). Built once per
     /// endpoint and node while a process keeps calling the same one.
     /// </summary>
