@@ -14,7 +14,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf;
-using Grpc.Net.Client;
 using Micro;
 using Micro.Bench.Rpc;
 using Micro.Client;
@@ -178,24 +177,11 @@ async Task CostAsync()
     await using var microOtherSelectorToRaw = new MicroClient(rawOnly, NewSelector(selectorName == "p2c" ? "random" : "p2c"));
     using var sharedToken = new CancellationTokenSource();
     using var rawAgainChannel = RawServer.Channel(rawAddress);
-    // Raw grpc-dotnet on a channel configured as Micro's ChannelPool configures its own (keep-alive pings, connect
-    // timeout, no HttpClient activity propagator, receive limit): what the channel settings alone cost.
-    using var microLikeChannel = GrpcChannel.ForAddress(rawAddress, new GrpcChannelOptions
-    {
-        HttpHandler = new SocketsHttpHandler
-        {
-            EnableMultipleHttp2Connections = true,
-            ConnectTimeout = TimeSpan.FromSeconds(2),
-            KeepAlivePingDelay = TimeSpan.FromSeconds(10),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
-            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
-            ActivityHeadersPropagator = null,
-        },
-        MaxReceiveMessageSize = 4 * 1024 * 1024,
-        MaxSendMessageSize = null,
-    });
-    var rawMicroLike = new Bench.BenchClient(microLikeChannel);
+    // Raw grpc-dotnet's generated client on the very channel Micro's client would open (its ChannelPool, default
+    // options: keep-alive pings, connect timeout, no HttpClient activity propagator, receive limit): what the channel
+    // settings alone cost.
+    using var microChannels = new Micro.Client.Internal.ChannelPool(new ClientOptions(), TimeProvider.System);
+    var rawMicroLike = new Bench.BenchClient(microChannels.Get(new Uri(rawAddress).Authority).Invoker);
     var rawAgain = new Bench.BenchClient(rawAgainChannel);
     var pairs = new (string Name, Func<Task> Call)[]
     {

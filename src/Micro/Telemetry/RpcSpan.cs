@@ -69,12 +69,9 @@ internal static class RpcSpan
         var peer = PeerOf(node.Address);
         if (peer.Last is { } last && ReferenceEquals(last.Names, names) && last.Conventions == conventions && last.NodeId == node.Id) return last.Tags;
         var start = names.SpanTags(conventions);
-        var tags = new List<KeyValuePair<string, object?>>(start.Length + 3);
-        tags.AddRange(start);
-        tags.Add(new(SemanticConventions.ServerAddress, peer.Host));
-        if (peer.Port is { } port) tags.Add(new(SemanticConventions.ServerPort, port));
-        tags.Add(new(SemanticConventions.MicroNodeId, node.Id));
-        var built = tags.ToArray();
+        KeyValuePair<string, object?>[] built = peer.Port is { } port
+            ? [.. start, new(SemanticConventions.ServerAddress, peer.Host), new(SemanticConventions.ServerPort, port), new(SemanticConventions.MicroNodeId, node.Id)]
+            : [.. start, new(SemanticConventions.ServerAddress, peer.Host), new(SemanticConventions.MicroNodeId, node.Id)];
         peer.Last = new PeerStart(names, conventions, node.Id, built);
         return built;
     }
