@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using Micro.Codec;
 
 namespace Micro.Cli.Calls;
@@ -24,8 +25,12 @@ public sealed class PassThroughCodec(ICodec inner) : ICodec
         else inner.Write(value, output);
     }
 
+    // Implemented explicitly too: for an `in` parameter the compiler would otherwise add a bridge method without the
+    // trimming annotation, and the AOT compiler rejects the mismatch (IL2095).
+    T ICodec.Read<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(in ReadOnlySequence<byte> input) => Read<T>(input);
+
     /// <inheritdoc/>
-    public T Read<T>(in ReadOnlySequence<byte> input)
+    public T Read<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(in ReadOnlySequence<byte> input)
     {
         if (typeof(T) == typeof(RawPayload)) return (T)(object)new RawPayload(input.ToArray());
         return inner.Read<T>(input);

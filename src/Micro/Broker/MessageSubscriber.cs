@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Micro.Codec;
 using Micro.Errors;
 using Micro.Middleware;
@@ -12,7 +13,8 @@ namespace Micro.Broker;
 public static class MessageSubscriber
 {
     /// <summary>Builds the broker-level handler for a typed subscriber: decode, middleware, handler, outcome.</summary>
-    public static BrokerHandler Create<T>(Func<T, MessageContext, Task> handler, SubscribeOptions options, CodecRegistry codecs,
+    public static BrokerHandler Create<
+        [DynamicallyAccessedMembers(MessageType.Members)] T>(Func<T, MessageContext, Task> handler, SubscribeOptions options, CodecRegistry codecs,
         IEnumerable<ISubscriberMiddleware>? middleware = null, IServiceProvider? services = null) =>
         Create(handler, options, codecs, middleware, services, telemetry: null, system: "");
 
@@ -21,7 +23,8 @@ public static class MessageSubscriber
     /// middleware, decoding and the handler), the process duration and consumed count, the redelivery and dead-letter
     /// log events. <paramref name="system"/> is the broker's <c>messaging.system</c>.
     /// </summary>
-    internal static BrokerHandler Create<T>(Func<T, MessageContext, Task> handler, SubscribeOptions options, CodecRegistry codecs,
+    internal static BrokerHandler Create<
+        [DynamicallyAccessedMembers(MessageType.Members)] T>(Func<T, MessageContext, Task> handler, SubscribeOptions options, CodecRegistry codecs,
         IEnumerable<ISubscriberMiddleware>? middleware, IServiceProvider? services, Telemetry.BrokerTelemetry? telemetry, string system)
     {
         ArgumentNullException.ThrowIfNull(handler);

@@ -1,4 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
 using Micro.Broker;
+using Micro.Codec;
 
 namespace Micro.Client;
 
@@ -10,22 +12,30 @@ public interface IMicroClient
 {
     /// <summary>Calls <paramref name="endpoint"/> (e.g. "Greeter.Hello") of <paramref name="service"/> and returns its reply.</summary>
     /// <exception cref="MicroException">With the documented id: service/endpoint not found, deadline exceeded, malformed payload, the handler's own error, ...</exception>
-    Task<TResponse> CallAsync<TRequest, TResponse>(string service, string endpoint, TRequest request,
+    Task<TResponse> CallAsync<
+        [DynamicallyAccessedMembers(MessageType.Members)] TRequest,
+        [DynamicallyAccessedMembers(MessageType.Members)] TResponse>(string service, string endpoint, TRequest request,
         CallOptions? options = null, CancellationToken cancellationToken = default)
         where TRequest : class where TResponse : class;
 
     /// <summary>Sends one request and reads the server's stream of responses.</summary>
-    IAsyncEnumerable<TResponse> ServerStreamAsync<TRequest, TResponse>(string service, string endpoint, TRequest request,
+    IAsyncEnumerable<TResponse> ServerStreamAsync<
+        [DynamicallyAccessedMembers(MessageType.Members)] TRequest,
+        [DynamicallyAccessedMembers(MessageType.Members)] TResponse>(string service, string endpoint, TRequest request,
         CallOptions? options = null, CancellationToken cancellationToken = default)
         where TRequest : class where TResponse : class;
 
     /// <summary>Streams <paramref name="requests"/> to the server and returns its one response.</summary>
-    Task<TResponse> ClientStreamAsync<TRequest, TResponse>(string service, string endpoint, IAsyncEnumerable<TRequest> requests,
+    Task<TResponse> ClientStreamAsync<
+        [DynamicallyAccessedMembers(MessageType.Members)] TRequest,
+        [DynamicallyAccessedMembers(MessageType.Members)] TResponse>(string service, string endpoint, IAsyncEnumerable<TRequest> requests,
         CallOptions? options = null, CancellationToken cancellationToken = default)
         where TRequest : class where TResponse : class;
 
     /// <summary>Opens a bidirectional stream to one node of <paramref name="service"/>.</summary>
-    Task<IMicroStream<TRequest, TResponse>> StreamAsync<TRequest, TResponse>(string service, string endpoint,
+    Task<IMicroStream<TRequest, TResponse>> StreamAsync<
+        [DynamicallyAccessedMembers(MessageType.Members)] TRequest,
+        [DynamicallyAccessedMembers(MessageType.Members)] TResponse>(string service, string endpoint,
         CallOptions? options = null, CancellationToken cancellationToken = default)
         where TRequest : class where TResponse : class;
 

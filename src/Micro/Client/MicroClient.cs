@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using Grpc.Core;
 using Micro.Broker;
 using Micro.Client.Internal;
@@ -87,7 +88,9 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     internal int OpenChannels => _channels.Count;
 
     /// <inheritdoc/>
-    public Task<TResponse> CallAsync<TRequest, TResponse>(string service, string endpoint, TRequest request,
+    public Task<TResponse> CallAsync<
+        [DynamicallyAccessedMembers(MessageType.Members)] TRequest,
+        [DynamicallyAccessedMembers(MessageType.Members)] TResponse>(string service, string endpoint, TRequest request,
         CallOptions? options = null, CancellationToken cancellationToken = default)
         where TRequest : class where TResponse : class
     {
@@ -107,7 +110,9 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     /// The middleware wrapped around unary calls of one request/response type pair: composed once per pair, not on every
     /// call (each layer would otherwise cost a closure and a delegate per call).
     /// </summary>
-    private ClientCallHandler UnaryPipeline<TRequest, TResponse>() where TRequest : class where TResponse : class
+    private ClientCallHandler UnaryPipeline<
+        [DynamicallyAccessedMembers(MessageType.Members)] TRequest,
+        [DynamicallyAccessedMembers(MessageType.Members)] TResponse>() where TRequest : class where TResponse : class
     {
         var key = (typeof(TRequest), typeof(TResponse));
         if (_unaryPipelines.TryGetValue(key, out var pipeline)) return pipeline;
@@ -151,7 +156,10 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     // Pooled: the call's state (its retry loop lives across the awaits) is reused by the next call instead of allocated
     // per call; the Task the caller awaits is the only allocation left of it.
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<TResponse> InvokeAsync<TRequest, TResponse, TTrace>(string service, string endpoint, TRequest request,
+    private async ValueTask<TResponse> InvokeAsync<
+        [DynamicallyAccessedMembers(MessageType.Members)] TRequest,
+        [DynamicallyAccessedMembers(MessageType.Members)] TResponse,
+        TTrace>(string service, string endpoint, TRequest request,
         CallOptions options, CancellationToken cancellationToken, TTrace trace)
         where TRequest : class where TResponse : class where TTrace : struct, ICallTrace
     {
@@ -316,7 +324,9 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    public async Task<IMicroStream<TRequest, TResponse>> StreamAsync<TRequest, TResponse>(string service, string endpoint,
+    public async Task<IMicroStream<TRequest, TResponse>> StreamAsync<
+        [DynamicallyAccessedMembers(MessageType.Members)] TRequest,
+        [DynamicallyAccessedMembers(MessageType.Members)] TResponse>(string service, string endpoint,
         CallOptions? options = null, CancellationToken cancellationToken = default)
         where TRequest : class where TResponse : class
     {
@@ -330,7 +340,9 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<TResponse> ServerStreamAsync<TRequest, TResponse>(string service, string endpoint, TRequest request,
+    public async IAsyncEnumerable<TResponse> ServerStreamAsync<
+        [DynamicallyAccessedMembers(MessageType.Members)] TRequest,
+        [DynamicallyAccessedMembers(MessageType.Members)] TResponse>(string service, string endpoint, TRequest request,
         CallOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
         where TRequest : class where TResponse : class
     {
@@ -353,7 +365,9 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    public async Task<TResponse> ClientStreamAsync<TRequest, TResponse>(string service, string endpoint, IAsyncEnumerable<TRequest> requests,
+    public async Task<TResponse> ClientStreamAsync<
+        [DynamicallyAccessedMembers(MessageType.Members)] TRequest,
+        [DynamicallyAccessedMembers(MessageType.Members)] TResponse>(string service, string endpoint, IAsyncEnumerable<TRequest> requests,
         CallOptions? options = null, CancellationToken cancellationToken = default)
         where TRequest : class where TResponse : class
     {
@@ -393,7 +407,9 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
     }
 
     /// <summary>Streams go to one node, chosen once (no retry); they get a deadline only when the call asks for one or inherits one.</summary>
-    private async Task<(NodeChannel, Method<TRequest, TResponse>, Grpc.Core.CallOptions, CancellationTokenSource?)> PrepareStreamAsync<TRequest, TResponse>(
+    private async Task<(NodeChannel, Method<TRequest, TResponse>, Grpc.Core.CallOptions, CancellationTokenSource?)> PrepareStreamAsync<
+        [DynamicallyAccessedMembers(MessageType.Members)] TRequest,
+        [DynamicallyAccessedMembers(MessageType.Members)] TResponse>(
         ClientCall c, MethodType type)
         where TRequest : class where TResponse : class
     {

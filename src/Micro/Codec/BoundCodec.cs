@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Micro.Codec;
 
@@ -8,7 +9,7 @@ namespace Micro.Codec;
 /// <c>bench/run.sh rpc</c>), and a call makes six (size, write and read, at each end). The marshallers call these
 /// delegates instead, resolved once when a method is built.
 /// </summary>
-internal sealed class BoundCodec<T>
+internal sealed class BoundCodec<[DynamicallyAccessedMembers(MessageType.Members)] T>
 {
     private delegate T Reader(in ReadOnlySequence<byte> input);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Grpc.Core;
 using Micro.Errors;
 using Micro.Server.Internal;
@@ -12,7 +13,7 @@ namespace Micro.Codec;
 internal static class CodecMarshaller
 {
     /// <summary>Client side, requests: the codec is fixed when the call's method is built.</summary>
-    public static Marshaller<T> Create<T>(ICodec codec)
+    public static Marshaller<T> Create<[DynamicallyAccessedMembers(MessageType.Members)] T>(ICodec codec)
     {
         var bound = new BoundCodec<T>(codec);
         return new((value, context) => Write(bound, value, context), context => bound.Read(context.PayloadAsReadOnlySequence()));
@@ -22,7 +23,7 @@ internal static class CodecMarshaller
     /// Client side, responses: a reply that does not decode is the client's problem (its types do not match the
     /// server's), never the node's, so it surfaces as <see cref="ResponseDecodeException"/>.
     /// </summary>
-    public static Marshaller<T> Response<T>(ICodec codec)
+    public static Marshaller<T> Response<[DynamicallyAccessedMembers(MessageType.Members)] T>(ICodec codec)
     {
         var bound = new BoundCodec<T>(codec);
         return new(
@@ -41,7 +42,7 @@ internal static class CodecMarshaller
     }
 
     /// <summary>Server side: the codec is the caller's choice for this call (see <see cref="CallCodec"/>), else <paramref name="natural"/>.</summary>
-    public static Marshaller<T> PerCall<T>(ICodec natural)
+    public static Marshaller<T> PerCall<[DynamicallyAccessedMembers(MessageType.Members)] T>(ICodec natural)
     {
         var bound = new BoundCodec<T>(natural);
         return new(

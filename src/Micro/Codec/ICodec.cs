@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Micro.Codec;
 
@@ -20,7 +21,10 @@ public interface ICodec
     /// <summary>The exact encoded size of <paramref name="value"/> when it is cheap to know (lets gRPC write in place), else null.</summary>
     int? SizeOf<T>(T value) => null;
 
-    /// <summary>Decodes a <typeparamref name="T"/> from <paramref name="input"/>.</summary>
+    /// <summary>
+    /// Decodes a <typeparamref name="T"/> from <paramref name="input"/>. A codec may create the empty value through its
+    /// parameterless constructor (protobuf messages), so that constructor survives trimming.
+    /// </summary>
     /// <exception cref="MicroException">400 micro.payload.malformed when the bytes are not a valid <typeparamref name="T"/>.</exception>
-    T Read<T>(in ReadOnlySequence<byte> input);
+    T Read<[DynamicallyAccessedMembers(MessageType.Members)] T>(in ReadOnlySequence<byte> input);
 }

@@ -52,8 +52,12 @@ public sealed class JsonCodec : ICodec
         JsonSerializer.Serialize(writer, value, TypeInfo<T>());
     }
 
+    // Implemented explicitly too: for an `in` parameter the compiler would otherwise add a bridge method without the
+    // trimming annotation, and the AOT compiler rejects the mismatch (IL2095).
+    T ICodec.Read<[DynamicallyAccessedMembers(MessageType.Members)] T>(in ReadOnlySequence<byte> input) => Read<T>(input);
+
     /// <inheritdoc/>
-    public T Read<T>(in ReadOnlySequence<byte> input)
+    public T Read<[DynamicallyAccessedMembers(MessageType.Members)] T>(in ReadOnlySequence<byte> input)
     {
         var info = typeof(IMessage).IsAssignableFrom(typeof(T)) ? null : TypeInfo<T>();
         try

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using Google.Protobuf;
 using Micro.Errors;
 
@@ -28,8 +29,12 @@ public sealed class ProtobufCodec : ICodec
     /// <inheritdoc/>
     public int? SizeOf<T>(T value) => value is IMessage message ? message.CalculateSize() : null;
 
+    // Implemented explicitly too: for an `in` parameter the compiler would otherwise add a bridge method without the
+    // trimming annotation, and the AOT compiler rejects the mismatch (IL2095).
+    T ICodec.Read<[DynamicallyAccessedMembers(MessageType.Members)] T>(in ReadOnlySequence<byte> input) => Read<T>(input);
+
     /// <inheritdoc/>
-    public T Read<T>(in ReadOnlySequence<byte> input)
+    public T Read<[DynamicallyAccessedMembers(MessageType.Members)] T>(in ReadOnlySequence<byte> input)
     {
         var parser = ProtobufFactory<T>.Parser;
         try
@@ -42,8 +47,11 @@ public sealed class ProtobufCodec : ICodec
         }
     }
 
-    /// <summary>Creates empty messages of one type. Generated messages have a public parameterless constructor.</summary>
-    internal static class ProtobufFactory<T>
+    /// <summary>
+    /// Creates empty messages of one type. Generated messages have a public parameterless constructor; the annotation makes
+    /// the trimmer keep it for every type that reaches a codec.
+    /// </summary>
+    internal static class ProtobufFactory<[DynamicallyAccessedMembers(MessageType.Members)] T>
     {
         private static readonly Func<IMessage> s_create = Build();
 
@@ -53,6 +61,9 @@ public sealed class ProtobufCodec : ICodec
             typeof(IMessage).IsAssignableFrom(typeof(T)) ? s_create().Descriptor : null;
 
         public static IMessage Create() => s_create();
+
+        /// <summary>The message's descriptor, or null when <typeparamref name="T"/> is not a protobuf message.</summary>
+        public static Google.Protobuf.Reflection.MessageDescriptor? DescriptorOrNull => s_descriptor;
 
         /// <exception cref="MicroException">415 when <typeparamref name="T"/> is not a protobuf message.</exception>
         public static Google.Protobuf.Reflection.MessageDescriptor Descriptor => s_descriptor ?? throw NotAMessage();
@@ -67,12 +78,7 @@ public sealed class ProtobufCodec : ICodec
         {
             if (!typeof(IMessage).IsAssignableFrom(typeof(T)))
                 return () => throw NotAMessage();
-            return FindFactory(typeof(T));
+            return static () => (IMessage)Activator.CreateInstance<T>()!;
         }
-
-        [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2070",
-            Justification = "Generated protobuf messages keep their parameterless constructor (they reference it from Parser).")]
-        [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2067", Justification = "as above")]
-        private static Func<IMessage> FindFactory(Type t) => () => (IMessage)Activator.CreateInstance(t)!;
     }
 }

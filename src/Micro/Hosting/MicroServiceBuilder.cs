@@ -1,9 +1,11 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 using Grpc.AspNetCore.Server.Model;
+using Micro.Auth;
+using Micro.Codec;
 using Micro.Broker;
 using Micro.Broker.Internal;
-using Micro.Auth;
 using Micro.Hosting.Internal;
 using Micro.Middleware;
 using Micro.Plugins;
@@ -63,7 +65,9 @@ public sealed class MicroServiceBuilder
     /// <param name="handler">Answers one request; throw <see cref="MicroException"/> to send the caller an error.</param>
     /// <param name="idempotent">Running it twice does no harm (a read, a put of a whole value): the registry says so and
     /// clients then retry it on another node after a failure in mid-call, not only when it provably did not run.</param>
-    public MicroServiceBuilder Handle<TRequest, TResponse>(string endpoint, Func<TRequest, CallContext, TResponse> handler, bool idempotent = false)
+    public MicroServiceBuilder Handle<
+        [DynamicallyAccessedMembers(MessageType.Members)] TRequest,
+        [DynamicallyAccessedMembers(MessageType.Members)] TResponse>(string endpoint, Func<TRequest, CallContext, TResponse> handler, bool idempotent = false)
         where TRequest : class where TResponse : class
     {
         ArgumentNullException.ThrowIfNull(handler);
@@ -74,7 +78,9 @@ public sealed class MicroServiceBuilder
     /// <param name="endpoint">The endpoint name, <c>Type.Method</c>; checked here, not at start.</param>
     /// <param name="handler">Answers one request; throw <see cref="MicroException"/> to send the caller an error.</param>
     /// <param name="idempotent">See <see cref="Handle{TRequest, TResponse}(string, Func{TRequest, CallContext, TResponse}, bool)"/>.</param>
-    public MicroServiceBuilder Handle<TRequest, TResponse>(string endpoint, Func<TRequest, CallContext, Task<TResponse>> handler, bool idempotent = false)
+    public MicroServiceBuilder Handle<
+        [DynamicallyAccessedMembers(MessageType.Members)] TRequest,
+        [DynamicallyAccessedMembers(MessageType.Members)] TResponse>(string endpoint, Func<TRequest, CallContext, Task<TResponse>> handler, bool idempotent = false)
         where TRequest : class where TResponse : class
     {
         ArgumentNullException.ThrowIfNull(handler);
@@ -82,7 +88,9 @@ public sealed class MicroServiceBuilder
     }
 
     /// <summary>Serves a bidirectional streaming endpoint.</summary>
-    public MicroServiceBuilder HandleStream<TRequest, TResponse>(string endpoint,
+    public MicroServiceBuilder HandleStream<
+        [DynamicallyAccessedMembers(MessageType.Members)] TRequest,
+        [DynamicallyAccessedMembers(MessageType.Members)] TResponse>(string endpoint,
         Func<IAsyncEnumerable<TRequest>, IStreamWriter<TResponse>, CallContext, Task> handler)
         where TRequest : class where TResponse : class
     {
@@ -91,7 +99,9 @@ public sealed class MicroServiceBuilder
     }
 
     /// <summary>Serves a server streaming endpoint: one request, many responses.</summary>
-    public MicroServiceBuilder HandleServerStream<TRequest, TResponse>(string endpoint,
+    public MicroServiceBuilder HandleServerStream<
+        [DynamicallyAccessedMembers(MessageType.Members)] TRequest,
+        [DynamicallyAccessedMembers(MessageType.Members)] TResponse>(string endpoint,
         Func<TRequest, IStreamWriter<TResponse>, CallContext, Task> handler)
         where TRequest : class where TResponse : class
     {
@@ -100,7 +110,9 @@ public sealed class MicroServiceBuilder
     }
 
     /// <summary>Serves a client streaming endpoint: many requests, one response.</summary>
-    public MicroServiceBuilder HandleClientStream<TRequest, TResponse>(string endpoint,
+    public MicroServiceBuilder HandleClientStream<
+        [DynamicallyAccessedMembers(MessageType.Members)] TRequest,
+        [DynamicallyAccessedMembers(MessageType.Members)] TResponse>(string endpoint,
         Func<IAsyncEnumerable<TRequest>, CallContext, Task<TResponse>> handler)
         where TRequest : class where TResponse : class
     {
@@ -121,7 +133,8 @@ public sealed class MicroServiceBuilder
     /// <c>o =&gt; o.Broadcast = true</c> gives every replica every message. Returning acks; throwing retries with backoff,
     /// then dead-letters to <c>&lt;topic&gt;.dlq</c>.
     /// </summary>
-    public MicroServiceBuilder Subscribe<T>(string topic, Func<T, MessageContext, Task> handler, Action<SubscribeOptions>? configure = null)
+    public MicroServiceBuilder Subscribe<
+        [DynamicallyAccessedMembers(MessageType.Members)] T>(string topic, Func<T, MessageContext, Task> handler, Action<SubscribeOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
         TopicName.Validate(topic);
@@ -135,7 +148,8 @@ public sealed class MicroServiceBuilder
     }
 
     /// <summary>Handles messages of <paramref name="topic"/> with a synchronous handler.</summary>
-    public MicroServiceBuilder Subscribe<T>(string topic, Action<T, MessageContext> handler, Action<SubscribeOptions>? configure = null)
+    public MicroServiceBuilder Subscribe<
+        [DynamicallyAccessedMembers(MessageType.Members)] T>(string topic, Action<T, MessageContext> handler, Action<SubscribeOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
         return Subscribe<T>(topic, (message, context) => { handler(message, context); return Task.CompletedTask; }, configure);

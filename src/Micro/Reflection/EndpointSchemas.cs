@@ -35,8 +35,8 @@ internal sealed class EndpointSchemas(CodecRegistry codecs, ReflectionOptions op
                 continue;
             }
             var metadata = new Dictionary<string, string>(endpoint.Metadata);
-            var request = SchemaOf(handler.RequestType);
-            var response = SchemaOf(handler.ResponseType);
+            var request = SchemaOf(handler.RequestType, handler.RequestProto);
+            var response = SchemaOf(handler.ResponseType, handler.ResponseProto);
             if (request is not null && response is not null && request.Length + response.Length <= left)
             {
                 metadata["request_schema"] = request;
@@ -47,17 +47,17 @@ internal sealed class EndpointSchemas(CodecRegistry codecs, ReflectionOptions op
             {
                 metadata["schema"] = "reflection";
             }
-            if (ProtobufTypes.DescriptorOf(handler.RequestType) is { } req) metadata["request_proto"] = req.FullName;
-            if (ProtobufTypes.DescriptorOf(handler.ResponseType) is { } res) metadata["response_proto"] = res.FullName;
+            if (handler.RequestProto is { } req) metadata["request_proto"] = req.FullName;
+            if (handler.ResponseProto is { } res) metadata["response_proto"] = res.FullName;
             result.Add(endpoint with { Metadata = metadata });
         }
         return result;
     }
 
     /// <summary>The compact JSON Schema of what <paramref name="type"/> looks like as JSON, or null when nothing describes it.</summary>
-    internal string? SchemaOf(Type type)
+    internal string? SchemaOf(Type type, MessageDescriptor? proto)
     {
-        if (ProtobufTypes.DescriptorOf(type) is { } message)
+        if (proto is { } message)
         {
             var buffer = new ArrayBufferWriter<byte>();
             using (var json = new Utf8JsonWriter(buffer)) WriteMessage(json, message, 0);

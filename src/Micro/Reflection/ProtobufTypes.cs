@@ -1,15 +1,40 @@
-using Google.Protobuf;
 using Google.Protobuf.Reflection;
+using Micro.Server.Internal;
 
 namespace Micro.Reflection;
 
-/// <summary>The descriptor of a protobuf message type known only as a <see cref="Type"/> (handler tables keep types).</summary>
-internal static class ProtobufTypes
+/// <summary>
+/// The protobuf message types a node's handlers know, by CLR type: their request and response messages and every
+/// message declared in their files or the files those import. A plain type's property of a message type resolves
+/// here; descriptors come from the handlers (taken where the type is generic), never by activating a <see cref="Type"/>.
+/// </summary>
+internal sealed class ProtobufTypes
 {
-    public static MessageDescriptor? DescriptorOf(Type type) =>
-        typeof(IMessage).IsAssignableFrom(type) ? Create(type).Descriptor : null;
+    private readonly Dictionary<Type, MessageDescriptor> _byType = [];
+    private readonly HashSet<string> _files = new(StringComparer.Ordinal);
 
-    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2067",
-        Justification = "Generated protobuf messages keep their parameterless constructor (their Parser references it), as ProtobufCodec relies on.")]
-    private static IMessage Create(Type type) => (IMessage)Activator.CreateInstance(type)!;
+    public ProtobufTypes(IEnumerable<HandlerDescriptor> handlers)
+    {
+        foreach (var handler in handlers)
+        {
+            if (handler.RequestProto is { } request) AddFile(request.File);
+            if (handler.ResponseProto is { } response) AddFile(response.File);
+        }
+    }
+
+    /// <summary>The descriptor of <paramref name="type"/>, or null when it is not a message these handlers know.</summary>
+    public MessageDescriptor? DescriptorOf(Type type) => _byType.GetValueOrDefault(type);
+
+    private void AddFile(FileDescriptor file)
+    {
+        if (!_files.Add(file.Name)) return;
+        foreach (var message in file.MessageTypes) AddMessage(message);
+        foreach (var dependency in file.Dependencies) AddFile(dependency);
+    }
+
+    private void AddMessage(MessageDescriptor message)
+    {
+        if (message.ClrType is { } clr) _byType.TryAdd(clr, message);
+        foreach (var nested in message.NestedTypes) AddMessage(nested);
+    }
 }

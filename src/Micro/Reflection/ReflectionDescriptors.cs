@@ -80,7 +80,7 @@ internal sealed class ReflectionDescriptors
 
     private FileDescriptor? RealServiceFile(string grpcService, string service, List<HandlerDescriptor> group)
     {
-        var files = group.SelectMany(h => new[] { ProtobufTypes.DescriptorOf(h.RequestType), ProtobufTypes.DescriptorOf(h.ResponseType) }).ToList();
+        var files = group.SelectMany(h => new[] { h.RequestProto, h.ResponseProto }).ToList();
         if (files.Any(d => d is null)) return null;
         foreach (var file in files.Select(d => d!.File).Distinct())
         {
@@ -90,8 +90,8 @@ internal sealed class ReflectionDescriptors
             {
                 var method = declared.FindMethodByName(EndpointPath.For(service, h.Endpoint).Method);
                 return method is not null
-                    && method.InputType.FullName == ProtobufTypes.DescriptorOf(h.RequestType)!.FullName
-                    && method.OutputType.FullName == ProtobufTypes.DescriptorOf(h.ResponseType)!.FullName
+                    && method.InputType.FullName == h.RequestProto!.FullName
+                    && method.OutputType.FullName == h.ResponseProto!.FullName
                     && method.IsClientStreaming == h.Stream is "client" or "bidi"
                     && method.IsServerStreaming == h.Stream is "server" or "bidi";
             });
@@ -121,7 +121,7 @@ internal sealed class ReflectionDescriptors
     private void AddGenerated(string service, List<(string GrpcService, List<HandlerDescriptor> Handlers)> services, JsonCodec? json)
     {
         var name = GeneratedFileName(service);
-        var describer = new JsonMessageDescriber(service, t => json?.TypeInfoOf(t), ProtobufTypes.DescriptorOf, _symbols.ContainsKey);
+        var describer = new JsonMessageDescriber(service, t => json?.TypeInfoOf(t), new ProtobufTypes(services.SelectMany(s => s.Handlers)).DescriptorOf, _symbols.ContainsKey);
         var file = new FileDescriptorProto { Name = name, Package = service, Syntax = "proto3", SourceCodeInfo = new SourceCodeInfo() };
         foreach (var (grpcService, handlers) in services)
         {
@@ -129,7 +129,7 @@ internal sealed class ReflectionDescriptors
             var jsonMethods = new List<string>();
             foreach (var handler in handlers)
             {
-                var isJson = ProtobufTypes.DescriptorOf(handler.RequestType) is null || ProtobufTypes.DescriptorOf(handler.ResponseType) is null;
+                var isJson = handler.RequestProto is null || handler.ResponseProto is null;
                 if (isJson) jsonMethods.Add(EndpointPath.For(service, handler.Endpoint).Method);
                 proto.Method.Add(new MethodDescriptorProto
                 {

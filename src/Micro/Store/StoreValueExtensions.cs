@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using Micro.Codec;
 
 namespace Micro.Store;
@@ -9,7 +10,8 @@ public static class StoreValueExtensions
     private static readonly JsonCodec DefaultCodec = new();
 
     /// <summary>The value at <paramref name="key"/> decoded as <typeparamref name="T"/>, or default when missing.</summary>
-    public static async ValueTask<T?> ReadValueAsync<T>(this IStore store, string key, StoreScope? scope = null, ICodec? codec = null, CancellationToken cancellationToken = default)
+    public static async ValueTask<T?> ReadValueAsync<
+        [DynamicallyAccessedMembers(MessageType.Members)] T>(this IStore store, string key, StoreScope? scope = null, ICodec? codec = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         var options = scope is null ? null : new ReadOptions { Database = scope.Database, Table = scope.Table };

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using Grpc.Core;
 using Micro.Codec;
 using Micro.Server;
@@ -9,7 +10,9 @@ namespace Micro.Client.Internal;
 /// gRPC method descriptors are immutable; build each (service, endpoint, request codec, response codec, kind) once.
 /// Bounded: a process that calls ever new endpoints starts over rather than growing without end.
 /// </summary>
-internal static class MethodCache<TRequest, TResponse>
+internal static class MethodCache<
+    [DynamicallyAccessedMembers(MessageType.Members)] TRequest,
+    [DynamicallyAccessedMembers(MessageType.Members)] TResponse>
     where TRequest : class where TResponse : class
 {
     public const int MaxEntries = 1024;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
 using Micro.Codec;
@@ -7,9 +8,12 @@ using Microsoft.AspNetCore.Http;
 namespace Micro.Server.Internal;
 
 /// <summary>A client streaming endpoint: a stream of requests, one response.</summary>
-internal sealed class ClientStreamHandlerDescriptor<TRequest, TResponse>(
+internal sealed class ClientStreamHandlerDescriptor<
+    [DynamicallyAccessedMembers(MessageType.Members)] TRequest,
+    [DynamicallyAccessedMembers(MessageType.Members)] TResponse>(
     string endpoint, Func<IAsyncEnumerable<TRequest>, CallContext, Task<TResponse>> handler)
-    : HandlerDescriptor(endpoint, typeof(TRequest), typeof(TResponse), stream: "client")
+    : HandlerDescriptor(endpoint, typeof(TRequest), typeof(TResponse), stream: "client",
+        ProtobufCodec.ProtobufFactory<TRequest>.DescriptorOrNull, ProtobufCodec.ProtobufFactory<TResponse>.DescriptorOrNull)
     where TRequest : class where TResponse : class
 {
     protected override ICodec NaturalCodec(HandlerEnvironment env) => env.Codecs.For<TRequest>();

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using Google.Protobuf.Reflection;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
 using Micro.Codec;
@@ -9,11 +11,16 @@ using Microsoft.AspNetCore.Http;
 namespace Micro.Server.Internal;
 
 /// <summary>One endpoint a service serves: how to bind it into grpc-dotnet and how to serve it over plain HTTP.</summary>
-internal abstract class HandlerDescriptor(string endpoint, Type request, Type response, string? stream)
+internal abstract class HandlerDescriptor(string endpoint, Type request, Type response, string? stream,
+    MessageDescriptor? requestProto, MessageDescriptor? responseProto)
 {
     public string Endpoint { get; } = endpoint;
     public Type RequestType { get; } = request;
     public Type ResponseType { get; } = response;
+    /// <summary>The request's protobuf descriptor, or null for a plain (JSON) type. Taken where the type is generic, so no activation by <see cref="Type"/>.</summary>
+    public MessageDescriptor? RequestProto { get; } = requestProto;
+    /// <summary>The response's protobuf descriptor, or null for a plain (JSON) type.</summary>
+    public MessageDescriptor? ResponseProto { get; } = responseProto;
     /// <summary>Null for unary; "bidi", "server" or "client" for streaming endpoints.</summary>
     public string? Stream { get; } = stream;
 
@@ -84,7 +91,9 @@ internal abstract class HandlerDescriptor(string endpoint, Type request, Type re
     protected ValueTask StreamsNeedGrpc() =>
         throw MicroException.BadRequest(ErrorCodes.MalformedPayload, $"{Endpoint} is a streaming endpoint: call it with gRPC");
 
-    protected Method<TRequest, TResponse> CreateMethod<TRequest, TResponse>(HandlerEnvironment env, MethodType type)
+    protected Method<TRequest, TResponse> CreateMethod<
+        [DynamicallyAccessedMembers(MessageType.Members)] TRequest,
+        [DynamicallyAccessedMembers(MessageType.Members)] TResponse>(HandlerEnvironment env, MethodType type)
     {
         var path = EndpointPath.For(env.Service, Endpoint);
         return new Method<TRequest, TResponse>(type, path.GrpcService, path.Method,

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
 using Micro.Codec;
@@ -7,9 +8,12 @@ using Microsoft.AspNetCore.Http;
 namespace Micro.Server.Internal;
 
 /// <summary>A server streaming endpoint: one request, a stream of responses.</summary>
-internal sealed class ServerStreamHandlerDescriptor<TRequest, TResponse>(
+internal sealed class ServerStreamHandlerDescriptor<
+    [DynamicallyAccessedMembers(MessageType.Members)] TRequest,
+    [DynamicallyAccessedMembers(MessageType.Members)] TResponse>(
     string endpoint, Func<TRequest, IStreamWriter<TResponse>, CallContext, Task> handler)
-    : HandlerDescriptor(endpoint, typeof(TRequest), typeof(TResponse), stream: "server")
+    : HandlerDescriptor(endpoint, typeof(TRequest), typeof(TResponse), stream: "server",
+        ProtobufCodec.ProtobufFactory<TRequest>.DescriptorOrNull, ProtobufCodec.ProtobufFactory<TResponse>.DescriptorOrNull)
     where TRequest : class where TResponse : class
 {
     protected override ICodec NaturalCodec(HandlerEnvironment env) => env.Codecs.For<TRequest>();

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
 using Micro.Codec;
@@ -9,8 +10,11 @@ using Microsoft.AspNetCore.Http;
 namespace Micro.Server.Internal;
 
 /// <summary>A request/response endpoint.</summary>
-internal sealed class UnaryHandlerDescriptor<TRequest, TResponse>(string endpoint, Func<TRequest, CallContext, ValueTask<TResponse>> handler)
-    : HandlerDescriptor(endpoint, typeof(TRequest), typeof(TResponse), stream: null)
+internal sealed class UnaryHandlerDescriptor<
+    [DynamicallyAccessedMembers(MessageType.Members)] TRequest,
+    [DynamicallyAccessedMembers(MessageType.Members)] TResponse>(string endpoint, Func<TRequest, CallContext, ValueTask<TResponse>> handler)
+    : HandlerDescriptor(endpoint, typeof(TRequest), typeof(TResponse), stream: null,
+        ProtobufCodec.ProtobufFactory<TRequest>.DescriptorOrNull, ProtobufCodec.ProtobufFactory<TResponse>.DescriptorOrNull)
     where TRequest : class where TResponse : class
 {
     private ServerCallHandler? _pipeline;
