@@ -221,7 +221,9 @@ public sealed class MicroServiceBuilder
 
         var app = _web.Build();
         ThrowIfUnencodable(app.Services.GetRequiredService<Codec.CodecRegistry>());
-        app.UseMiddleware<Identity.PeerIdentityMiddleware>();
+        // Without TLS no connection carries a certificate: the identity check would only cost every request a lookup.
+        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Identity.TlsOptions>>().Value.Mode != Identity.TlsMode.Off)
+            app.UseMiddleware<Identity.PeerIdentityMiddleware>();
         app.UseMiddleware<Broker.Http.BrokerDeliveryMiddleware>();
         Health.HealthEndpoints.MapTo(app);
         Reflection.ReflectionEndpoints.MapTo(app);

@@ -1,3 +1,4 @@
+using Micro.Server.Internal;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Micro.Server;
@@ -6,26 +7,19 @@ namespace Micro.Server;
 public sealed class CallContext
 {
     private static readonly AsyncLocal<CallContext?> s_current = new();
-    private readonly Func<object, IReadOnlyDictionary<string, string>> _metadata;
-    private readonly object _metadataSource;
-    private readonly IServiceProvider _root;
-    private IReadOnlyDictionary<string, string>? _cached;
-    private AsyncServiceScope? _scope;
+    // One of these per call: what is the same for every call of the endpoint lives in the shared site.
+    private readonly EndpointSite _site;
+    private readonly object _transport; // the ServerCallContext (gRPC) or the request headers (plain HTTP)
+    private IReadOnlyDictionary<string, string>? _metadata;
+    private IServiceScope? _scope;
 
-    // metadata builds the metadata from metadataSource on first use (no closure per call).
-    internal CallContext(string service, string endpoint, string contentType, DateTime? deadline,
-        Func<object, IReadOnlyDictionary<string, string>> metadata, object metadataSource, CancellationToken cancellationToken,
-        CancellationToken draining, IServiceProvider services)
+    internal CallContext(EndpointSite site, string contentType, DateTime? deadline, object transport, CancellationToken cancellationToken)
     {
-        Service = service;
-        Endpoint = endpoint;
+        _site = site;
         ContentType = contentType;
         Deadline = deadline;
-        _metadata = metadata;
-        _metadataSource = metadataSource;
+        _transport = transport;
         CancellationToken = cancellationToken;
-        Draining = draining;
-        _root = services;
     }
 
     /// <summary>
@@ -40,10 +34,10 @@ public sealed class CallContext
     }
 
     /// <summary>The service being called.</summary>
-    public string Service { get; }
+    public string Service => _site.Service;
 
     /// <summary>e.g. <c>Greeter.Hello</c>.</summary>
-    public string Endpoint { get; }
+    public string Endpoint => _site.Endpoint;
 
     /// <summary>The codec's media type the request arrived in.</summary>
     public string ContentType { get; }
@@ -58,10 +52,15 @@ public sealed class CallContext
     /// Fires when this node starts draining (shutdown began): long-running streams should finish their work and end the
     /// stream before the grace period cuts them off. Unary handlers can ignore it.
     /// </summary>
-    public CancellationToken Draining { get; }
+    public CancellationToken Draining => _site.Draining;
 
     /// <summary>The caller's metadata (lower-case keys), built on first use.</summary>
-    public IReadOnlyDictionary<string, string> Metadata => _cached ??= _metadata(_metadataSource);
+    public IReadOnlyDictionary<string, string> Metadata => _metadata ??= _transport switch
+    {
+        Grpc.Core.ServerCallContext grpc => CallMetadata.From(grpc.RequestHeaders), // copies every header: only when asked
+        Microsoft.AspNetCore.Http.IHeaderDictionary http => CallMetadata.From(http),
+        _ => new Dictionary<string, string>(),
+    };
 
     /// <summary>The calling service as its mTLS certificate proves it; null on h2c calls (see <see cref="Identity.PeerIdentity"/>).</summary>
     public Identity.PeerIdentity? PeerIdentity { get; } = Identity.PeerIdentity.Current;
@@ -69,7 +68,7 @@ public sealed class CallContext
     /// <summary>One request header (e.g. <c>authorization</c>) read straight from the transport, without building <see cref="Metadata"/>.</summary>
     public string? Header(string key)
     {
-        Microsoft.Extensions.Primitives.StringValues value = _metadataSource switch
+        Microsoft.Extensions.Primitives.StringValues value = _transport switch
         {
             Microsoft.AspNetCore.Http.IHeaderDictionary http => http[key],
             Grpc.Core.ServerCallContext grpc => Grpc.Core.ServerCallContextExtensions.GetHttpContext(grpc).Request.Headers[key],
@@ -85,8 +84,8 @@ public sealed class CallContext
     /// Services for this call: a DI scope of its own (a scoped DbContext is this call's alone), created on first use and
     /// disposed when the call ends.
     /// </summary>
-    public IServiceProvider Services => (_scope ??= _root.CreateAsyncScope()).ServiceProvider;
+    public IServiceProvider Services => (_scope ??= _site.Services.CreateScope()).ServiceProvider;
 
-    /// <summary>Disposes the call's scope, if the handler asked for one.</summary>
-    internal ValueTask EndAsync() => _scope is { } scope ? scope.DisposeAsync() : ValueTask.CompletedTask;
+    /// <summary>Disposes the call's scope, if the handler asked for one (asynchronously when its services need that).</summary>
+    internal ValueTask EndAsync() => _scope is { } scope ? new AsyncServiceScope(scope).DisposeAsync() : ValueTask.CompletedTask;
 }

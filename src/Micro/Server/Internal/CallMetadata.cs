@@ -6,10 +6,6 @@ namespace Micro.Server.Internal;
 /// <summary>Builds a call's metadata from transport headers, leaving out the protocol's own.</summary>
 internal static class CallMetadata
 {
-    // ServerCallContext.RequestHeaders copies every header on first access: only when the handler asks.
-    public static readonly Func<object, IReadOnlyDictionary<string, string>> FromGrpc = source => From(((ServerCallContext)source).RequestHeaders);
-    public static readonly Func<object, IReadOnlyDictionary<string, string>> FromHttp = source => From((IHeaderDictionary)source);
-
     public static IReadOnlyDictionary<string, string> From(Metadata headers)
     {
         var result = new Dictionary<string, string>(headers.Count, StringComparer.OrdinalIgnoreCase);

@@ -53,7 +53,17 @@ internal abstract class HandlerDescriptor(string endpoint, Type request, Type re
     {
         var deadline = grpc.Deadline == DateTime.MaxValue ? (DateTime?)null : DeadlineHeader.Correct(grpc.Deadline, grpc.GetHttpContext());
         var contentType = (CallCodec.Current ?? NaturalCodec(env)).ContentType;
-        return new CallContext(env.Service, Endpoint, contentType, deadline, CallMetadata.FromGrpc, grpc, grpc.CancellationToken, env.State.DrainingToken, env.Services);
+        return new CallContext(Site(env), contentType, deadline, grpc, grpc.CancellationToken);
+    }
+
+    private EndpointSite? _site;
+
+    /// <summary>The endpoint's shared part of every call context (one server per descriptor in practice; rebuilt if not).</summary>
+    protected EndpointSite Site(HandlerEnvironment env)
+    {
+        var site = _site;
+        if (site is null || !ReferenceEquals(site.Environment, env)) _site = site = new EndpointSite(env, Endpoint);
+        return site;
     }
 
     /// <summary>Turns whatever a handler threw into the error the caller sees (<see cref="HandlerErrors"/>); never leaks a stack trace.</summary>

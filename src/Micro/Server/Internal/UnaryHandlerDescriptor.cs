@@ -66,8 +66,7 @@ internal sealed class UnaryHandlerDescriptor<
         try
         {
             var request = codec.Read<TRequest>(body);
-            CallContext.Current = context = new CallContext(env.Service, Endpoint, codec.ContentType, null, CallMetadata.FromHttp,
-                http.Request.Headers, http.RequestAborted, env.State.DrainingToken, env.Services);
+            CallContext.Current = context = new CallContext(Site(env), codec.ContentType, null, http.Request.Headers, http.RequestAborted);
             TResponse response;
             try
             {
