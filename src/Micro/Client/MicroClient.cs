@@ -97,12 +97,12 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(service);
         ArgumentException.ThrowIfNullOrEmpty(endpoint);
         options ??= CallOptions.Default;
-        if (_middleware.Length == 0) return InvokeAsync<TRequest, TResponse, NoCallTrace>(service, endpoint, request, options, cancellationToken, default).AsTask();
+        if (_middleware.Length == 0) return InvokeAsync<TRequest, TResponse, NoCallTrace>(service, endpoint, request, options, cancellationToken, default);
         // Telemetry alone (a client from the container, no middleware of the application's): no pipeline to run, so
         // no ClientCall and no async layer to adapt the response to object; nothing at all while nobody listens.
         if (_middleware.Length == 1 && _tracing is { } tracing)
             return (tracing.Active ? InvokeAsync<TRequest, TResponse, CallTrace>(service, endpoint, request, options, cancellationToken, new CallTrace(tracing))
-                : InvokeAsync<TRequest, TResponse, NoCallTrace>(service, endpoint, request, options, cancellationToken, default)).AsTask();
+                : InvokeAsync<TRequest, TResponse, NoCallTrace>(service, endpoint, request, options, cancellationToken, default));
         return ThroughMiddlewareAsync<TResponse>(new ClientCall(service, endpoint, request, options, cancellationToken), UnaryPipeline<TRequest, TResponse>());
     }
 
@@ -153,10 +153,9 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         }
     }
 
-    // Pooled: the call's state (its retry loop lives across the awaits) is reused by the next call instead of allocated
-    // per call; the Task the caller awaits is the only allocation left of it.
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<TResponse> InvokeAsync<
+    // A Task, not a pooled ValueTask: the caller awaits a Task in any case, and the Task that is the call's state saves the
+    // wrapper (and one continuation hop) that adapting a pooled ValueTask to a Task costs every call.
+    private async Task<TResponse> InvokeAsync<
         [DynamicallyAccessedMembers(MessageType.Members)] TRequest,
         [DynamicallyAccessedMembers(MessageType.Members)] TResponse,
         TTrace>(string service, string endpoint, TRequest request,
