@@ -48,6 +48,8 @@ public static class MicroCli
             else Console.Error.WriteLine($"micro: {message} (see: micro {(command == "micro" ? "" : command + " ")}--help)");
             return ExitCodes.Usage;
         }
-        return await parse.InvokeAsync().ConfigureAwait(false);
+        using var termination = new CliTermination();
+        // Our handler, not System.CommandLine's (see CliTermination).
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, termination.Token).ConfigureAwait(false);
     }
 }
