@@ -30,10 +30,12 @@ internal sealed class CliTermination : IDisposable
         _cancel.Cancel();
     }
 
+    // The token source is not disposed: a signal that arrived just before the registrations went away may still be
+    // handled on the runtime's signal thread, and Cancel on a disposed source would throw there and crash the exit.
+    // Without a timer or linked tokens it holds nothing to release.
     public void Dispose()
     {
         _interrupt.Dispose();
         _terminate.Dispose();
-        _cancel.Dispose();
     }
 }
