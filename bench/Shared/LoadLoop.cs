@@ -67,6 +67,8 @@ internal static class LoadLoop
         var cpuBefore = process.TotalProcessorTime;
         var bytesBefore = GC.GetTotalAllocatedBytes(precise: true); // precise: with server GC the cheap count only moves at collections
         var pausedBefore = GC.GetTotalPauseDuration();
+        var workItemsBefore = ThreadPool.CompletedWorkItemCount;
+        var contentionsBefore = Monitor.LockContentionCount;
         var stopwatch = Stopwatch.StartNew();
         var end = duration.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
         var workers = tally.Workers.Select(mine => Task.Run(async () =>
@@ -82,6 +84,8 @@ internal static class LoadLoop
         tally.Seconds += stopwatch.Elapsed.TotalSeconds;
         tally.Bytes += GC.GetTotalAllocatedBytes(precise: true) - bytesBefore;
         tally.Paused += GC.GetTotalPauseDuration() - pausedBefore;
+        tally.WorkItems += ThreadPool.CompletedWorkItemCount - workItemsBefore;
+        tally.Contentions += Monitor.LockContentionCount - contentionsBefore;
         process.Refresh();
         tally.CpuUs += (process.TotalProcessorTime - cpuBefore).TotalMicroseconds;
     }
@@ -94,6 +98,8 @@ internal static class LoadLoop
         public double CpuUs { get; set; }
         public long Bytes { get; set; }
         public TimeSpan Paused { get; set; }
+        public long WorkItems { get; set; }
+        public long Contentions { get; set; }
 
         public Result Result()
         {
@@ -103,6 +109,8 @@ internal static class LoadLoop
             return new Result(all.Count / Seconds, Us(all.ValueAt(0.5)), Us(all.ValueAt(0.99)), CpuUs / all.Count, (double)Bytes / all.Count)
             {
                 GcPauseUs = Paused.TotalMicroseconds / all.Count,
+                WorkItems = (double)WorkItems / all.Count,
+                Contentions = (double)Contentions / all.Count,
             };
         }
     }
@@ -116,4 +124,10 @@ internal sealed record Result(double Throughput, double P50Us, double P99Us, dou
 {
     /// <summary>Time the process was paused for garbage collection, per call (microseconds): what the bytes cost.</summary>
     public double GcPauseUs { get; init; }
+
+    /// <summary>Thread-pool work items completed per call (the whole process): how many thread hops a call costs.</summary>
+    public double WorkItems { get; init; }
+
+    /// <summary>Times a thread had to wait for a contended lock, per call.</summary>
+    public double Contentions { get; init; }
 }

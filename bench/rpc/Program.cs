@@ -220,11 +220,11 @@ async Task CostAsync()
             for (var i = 0; i < pairs.Length; i++) costs[pairs[i].Name].Add(measured[i]);
             Console.WriteLine($"# round {round}: " + string.Join(", ", pairs.Select((p, i) => $"{p.Name} {measured[i].Throughput:F0} req/s {measured[i].CpuUs:F1} us")));
         }
-        Console.WriteLine($"{"client -> server",-24} {"in flight",9} {"bytes/call",10} {"cpu us/call",11} {"req/s",8}");
+        Console.WriteLine($"{"client -> server",-24} {"in flight",9} {"bytes/call",10} {"cpu us/call",11} {"req/s",8} {"work items/call",15} {"lock waits/call",15}");
         foreach (var (name, _) in pairs)
         {
             double Mid(Func<Result, double> f) => Median(costs[name].Select(f).ToList());
-            Console.WriteLine($"{name,-24} {concurrency,9} {Mid(c => c.Bytes),10:F0} {Mid(c => c.CpuUs),11:F1} {Mid(c => c.Throughput),8:F0}");
+            Console.WriteLine($"{name,-24} {concurrency,9} {Mid(c => c.Bytes),10:F0} {Mid(c => c.CpuUs),11:F1} {Mid(c => c.Throughput),8:F0} {Mid(c => c.WorkItems),15:F2} {Mid(c => c.Contentions),15:F4}");
         }
     }
     if (!args.Contains("--types")) return;
