@@ -166,39 +166,44 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
         CancellationTokenSource? linked = null, localLinked = null;
         try
         {
-            var (requestCodec, responseCodec) = CodecsFor<TRequest, TResponse>(options);
-            var method = MethodCache<TRequest, TResponse>.Get(service, endpoint, requestCodec, responseCodec, MethodType.Unary);
             // A call without its own timeout keeps the client's default itself (SharedTimeouts), unless it inherits a
             // deadline: milliseconds do not matter to it, so it starts from the coarse wall clock.
             var callStart = options.Timeout is null ? CoarseClock.UtcNow(_time) : _time.GetUtcNow().UtcDateTime;
             var deadline = callStart + (options.Timeout ?? _options.Timeout);
             var inherited = false;
             linked = Inherit(options, ref deadline, ref inherited, ref cancellationToken);
+            // Only a call that may outlast the idle sweep needs to hold the channel open (streams always do); an attempt
+            // ends no later than the call.
+            var hold = deadline - callStart >= ChannelPool.IdleTimeout;
             // The default timeout is the client's own guard, not sent (SharedTimeouts); a timeout the call sets or inherits is.
             var localDeadline = !inherited && options.Timeout is null;
-            var headers = _credentials is null ? Headers(options, inherited ? deadline : null)
-                : await AuthorizedHeadersAsync(service, options, inherited ? deadline : null, cancellationToken).ConfigureAwait(false);
+            // Awaits that nearly always complete at once are awaited as a Task when they do not: the call's state then keeps
+            // an 8-byte awaiter for them instead of a ValueTask's (every call allocates that state).
+            Metadata? headers;
+            if (_credentials is null) headers = Headers(options, inherited ? deadline : null);
+            else
+            {
+                var authorized = AuthorizedHeadersAsync(service, options, inherited ? deadline : null, cancellationToken);
+                headers = authorized.IsCompletedSuccessfully ? authorized.Result : await authorized.AsTask().ConfigureAwait(false);
+            }
             var retries = options.Address is null ? options.Retries ?? _options.Retries : 0;
             var timeout = CancellationToken.None;
-            var localToken = cancellationToken;
             if (localDeadline)
             {
                 timeout = _defaultTimeouts.At(deadline);
-                if (!cancellationToken.CanBeCanceled) localToken = timeout;
-                else localToken = (localLinked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout)).Token;
+                if (cancellationToken.CanBeCanceled) localLinked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout);
             }
             List<string>? tried = null;
             for (var attempt = 0; ; attempt++)
             {
-                var (node, publishedIdempotent) = await PickNodeAsync(service, endpoint, options, tried, cancellationToken).ConfigureAwait(false);
+                var pick = PickNodeAsync(service, endpoint, options, tried, cancellationToken);
+                var (node, publishedIdempotent) = pick.IsCompletedSuccessfully ? pick.Result : await pick.AsTask().ConfigureAwait(false);
                 var idempotent = options.Idempotent ?? publishedIdempotent;
                 var attemptDeadline = attempt < retries && idempotent ? AttemptDeadline(deadline) : deadline;
                 var local = localDeadline && attemptDeadline == deadline;
                 var channel = _channels.Get(service, node);
                 var started = Stopwatch.GetTimestamp();
                 var span = trace.StartAttempt(_telemetry, service, endpoint, node, attempt, started); // telemetry: the attempt's span
-                // Only a call that may outlast the idle sweep needs to hold the channel open (streams always do).
-                var hold = attemptDeadline - callStart >= ChannelPool.IdleTimeout;
                 if (hold) channel.Enter();
                 // Assigned after the await on every path, so none of them is kept in the call's state across it.
                 AttemptFailure failure;
@@ -209,8 +214,11 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 AsyncUnaryCall<TResponse>? call = null;
                 try
                 {
+                    // Looked up per attempt (a reference compare when cached) rather than kept in the call's state.
+                    var (requestCodec, responseCodec) = CodecsFor<TRequest, TResponse>(options);
+                    var method = MethodCache<TRequest, TResponse>.Get(service, endpoint, requestCodec, responseCodec, MethodType.Unary);
                     call = channel.Invoker.AsyncUnaryCall(method, null, new Grpc.Core.CallOptions(
-                        Micro.Telemetry.TraceContext.Inject(span.Propagated, headers), local ? null : attemptDeadline, local ? localToken : cancellationToken), request);
+                        Micro.Telemetry.TraceContext.Inject(span.Propagated, headers), local ? null : attemptDeadline, local ? localLinked?.Token ?? timeout : cancellationToken), request);
                     response = await call.ResponseAsync.ConfigureAwait(false);
                     rpc = null;
                     failure = default;
