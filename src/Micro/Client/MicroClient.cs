@@ -203,7 +203,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 var local = localDeadline && attemptDeadline == deadline;
                 var channel = _channels.Get(service, node);
                 var started = Stopwatch.GetTimestamp();
-                var span = trace.StartAttempt(_telemetry, service, endpoint, node, attempt, started); // telemetry: the attempt's span
+                var span = trace.StartAttempt(_telemetry, service, endpoint, node, attempt); // telemetry: the attempt's span
                 if (hold) channel.Enter();
                 // Assigned after the await on every path, so none of them is kept in the call's state across it.
                 AttemptFailure failure;
@@ -235,7 +235,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 catch (Exception e)
                 {
                     _selector.Report(service, node, CallOutcome.Abandoned, Stopwatch.GetElapsedTime(started));
-                    _telemetry.EndAttempt(span, e, service, endpoint, node, attempt);
+                    _telemetry.EndAttempt(span, e, service, endpoint, node, attempt, started);
                     throw;
                 }
                 finally
@@ -248,12 +248,12 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                 if (rpc is null)
                 {
                     _selector.Report(service, node, CallOutcome.Success, Stopwatch.GetElapsedTime(started));
-                    _telemetry.EndAttempt(span, null, service, endpoint, node, attempt);
+                    _telemetry.EndAttempt(span, null, service, endpoint, node, attempt, started);
                     trace.End(response, null);
                     return response!;
                 }
                 _selector.Report(service, node, Outcome(failure), Stopwatch.GetElapsedTime(started));
-                _telemetry.EndAttempt(span, rpc, service, endpoint, node, attempt);
+                _telemetry.EndAttempt(span, rpc, service, endpoint, node, attempt, started);
 
                 if (failure == AttemptFailure.Cancelled) cancellationToken.ThrowIfCancellationRequested();
                 if (failure is AttemptFailure.NotRun or AttemptFailure.Lost) Health.MarkFailed(node.Address);

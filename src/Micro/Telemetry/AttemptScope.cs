@@ -3,12 +3,11 @@ using System.Diagnostics;
 namespace Micro.Telemetry;
 
 /// <summary>
-/// One attempt of a client call as telemetry tracks it: its own span, or the call span it runs under (then
-/// <see cref="Started"/> is its <see cref="System.Diagnostics.Stopwatch"/> start, for a span recorded after the fact).
-/// Which service, endpoint, node and attempt it is, the client passes again when it ends: this lives in the state of
-/// every call, so it holds nothing the call already has.
+/// One attempt of a client call as telemetry tracks it: its own span, or the call span it runs under.
+/// Which service, endpoint, node and attempt it is, and when it started, the client passes again when it ends: this
+/// lives in the state of every call, so it holds nothing the call already has.
 /// </summary>
-internal readonly record struct AttemptScope(Activity? Span, Activity? Call, long Started)
+internal readonly record struct AttemptScope(Activity? Span, Activity? Call)
 {
     /// <summary>The span whose context the attempt sends as <c>traceparent</c>: its own, else the one it runs under.</summary>
     public Activity? Propagated => Span ?? Call ?? Activity.Current;

@@ -11,7 +11,7 @@ internal interface ICallTrace
     void Begin(string service, string endpoint);
 
     /// <summary>Starts an attempt of the call (to <paramref name="node"/>) under the call's span.</summary>
-    AttemptScope StartAttempt(ClientTelemetry telemetry, string service, string endpoint, Registry.NodeInfo node, int attempt, long started);
+    AttemptScope StartAttempt(ClientTelemetry telemetry, string service, string endpoint, Registry.NodeInfo node, int attempt);
 
     /// <summary>Ends them with the call's result or error.</summary>
     void End(object? result, Exception? error);
@@ -23,8 +23,8 @@ internal struct NoCallTrace : ICallTrace
     public readonly void Begin(string service, string endpoint) { }
 
     // The call span, if any, is the current activity (the middleware pipeline's).
-    public readonly AttemptScope StartAttempt(ClientTelemetry telemetry, string service, string endpoint, Registry.NodeInfo node, int attempt, long started) =>
-        telemetry.StartAttempt(service, endpoint, node, attempt, started);
+    public readonly AttemptScope StartAttempt(ClientTelemetry telemetry, string service, string endpoint, Registry.NodeInfo node, int attempt) =>
+        telemetry.StartAttempt(service, endpoint, node, attempt);
 
     public readonly void End(object? result, Exception? error) { }
 }
@@ -36,10 +36,10 @@ internal struct CallTrace(ClientTelemetryMiddleware tracing) : ICallTrace
 
     public void Begin(string service, string endpoint) => _scope = tracing.BeginDeferred(service, endpoint);
 
-    public AttemptScope StartAttempt(ClientTelemetry telemetry, string service, string endpoint, Registry.NodeInfo node, int attempt, long started)
+    public AttemptScope StartAttempt(ClientTelemetry telemetry, string service, string endpoint, Registry.NodeInfo node, int attempt)
     {
         if (attempt == 0) tracing.StartDeferred(ref _scope, node);
-        return telemetry.StartAttempt(service, endpoint, node, attempt, started, _scope.Span);
+        return telemetry.StartAttempt(service, endpoint, node, attempt, _scope.Span);
     }
 
     // Once: should a listener throw while the span ends on success, the call's error path must not end it again.

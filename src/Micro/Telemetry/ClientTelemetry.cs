@@ -87,7 +87,7 @@ internal sealed class ClientTelemetry
     }
 
     /// <summary>
-    /// Starts one attempt (the actual RPC to one node), whose <paramref name="started"/> the client has just read. Under the client's call span the first attempt gets no span of
+    /// Starts one attempt (the actual RPC to one node). Under the client's call span the first attempt gets no span of
     /// its own: the call span names the node and is the server's parent, so an ordinary call costs two spans, not
     /// three. Should that attempt fail, <see cref="EndAttempt"/> records it as a span after the fact (its real start and
     /// end), and every later attempt is a span of its own, parent of its server span.
@@ -97,19 +97,19 @@ internal sealed class ClientTelemetry
     /// (<see cref="ClientTelemetryMiddleware.StartDeferred"/>); the first attempt runs under it as it is, later ones are
     /// its children.
     /// </remarks>
-    public AttemptScope StartAttempt(string service, string endpoint, NodeInfo node, int attempt, long started, Activity? call = null)
+    public AttemptScope StartAttempt(string service, string endpoint, NodeInfo node, int attempt, Activity? call = null)
     {
         if (!MicroTelemetry.Source.HasListeners()) return default;
         if (call is not null)
-            return attempt == 0 ? new AttemptScope(null, call, started)
-                : HideDuringTransport(new AttemptScope(StartAttemptSpan(service, endpoint, node, attempt, null, call.Context), null, default));
+            return attempt == 0 ? new AttemptScope(null, call)
+                : HideDuringTransport(new AttemptScope(StartAttemptSpan(service, endpoint, node, attempt, null, call.Context), null));
         var current = Activity.Current;
         if (attempt == 0 && current is { Kind: ActivityKind.Client } && current.Source == MicroTelemetry.Source)
         {
             if (current.IsAllDataRequested) DescribeAttempt(current, node);
-            return HideDuringTransport(new AttemptScope(null, current, started));
+            return HideDuringTransport(new AttemptScope(null, current));
         }
-        return HideDuringTransport(new AttemptScope(StartAttemptSpan(service, endpoint, node, attempt, null, default), null, default));
+        return HideDuringTransport(new AttemptScope(StartAttemptSpan(service, endpoint, node, attempt, null, default), null));
     }
 
     /// <summary>
@@ -144,8 +144,11 @@ internal sealed class ClientTelemetry
         activity.AddTag(SemanticConventions.MicroNodeId, node.Id);
     }
 
-    /// <summary>Ends an attempt with how it ended (null: it answered); the rest names it as <see cref="StartAttempt"/> did.</summary>
-    public void EndAttempt(in AttemptScope scope, Exception? error, string service, string endpoint, NodeInfo node, int attempt)
+    /// <summary>
+    /// Ends an attempt with how it ended (null: it answered); the rest names it as <see cref="StartAttempt"/> did, and
+    /// <paramref name="started"/> is its <see cref="Stopwatch"/> start (for a span recorded after the fact).
+    /// </summary>
+    public void EndAttempt(in AttemptScope scope, Exception? error, string service, string endpoint, NodeInfo node, int attempt, long started)
     {
         // Micro's span current again, as when the attempt started (no copy: the context captured then).
         if (scope.Resume is { } resume) ExecutionContext.Restore(resume);
@@ -153,7 +156,7 @@ internal sealed class ClientTelemetry
         if (activity is null && error is not null && scope.Call is { } call)
             // A clock read only for the attempt that failed: the monotonic start, turned into wall time now.
             activity = StartAttemptSpan(service, endpoint, node, attempt,
-                DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(scope.Started), call.Context);
+                DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(started), call.Context);
         if (activity is null) return;
         if (activity.IsAllDataRequested) RpcSpan.End(activity, CallOutcomeInfo.From(error), Conventions, server: false);
         activity.Dispose();
