@@ -183,12 +183,21 @@ async Task CostAsync()
     using var microChannels = new Micro.Client.Internal.ChannelPool(new ClientOptions(), TimeProvider.System);
     var rawMicroLike = new Bench.BenchClient(microChannels.Get(new Uri(rawAddress).Authority).Invoker);
     var rawAgain = new Bench.BenchClient(rawAgainChannel);
+    // Raw grpc-dotnet given an HttpClient instead of a handler: its calls then bypass the channel's load balancer
+    // (BalancerHttpHandler: a connect check, a pick and request options per call) but go through HttpClient's SendAsync.
+    using var viaHttpClientChannel = Grpc.Net.Client.GrpcChannel.ForAddress(rawAddress, new Grpc.Net.Client.GrpcChannelOptions
+    {
+        HttpClient = new HttpClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = true }) { Timeout = Timeout.InfiniteTimeSpan },
+        DisposeHttpClient = true,
+    });
+    var rawViaHttpClient = new Bench.BenchClient(viaHttpClientChannel);
     var pairs = new (string Name, Func<Task> Call)[]
     {
         ("raw -> raw", rawCall),
         // The same as raw -> raw on a channel of its own: an A/A pair, how far two identical sides measure apart.
         ("raw2 -> raw", () => rawAgain.EchoAsync(payload).ResponseAsync),
         ("raw+micro-channel -> raw", () => rawMicroLike.EchoAsync(payload).ResponseAsync),
+        ("raw+httpclient -> raw", () => rawViaHttpClient.EchoAsync(payload).ResponseAsync),
         // What a deadline on the wire costs (a timer at each end, grpc-timeout): a Micro call with its own timeout pays it.
         ("raw+deadline -> raw", () => rawClient.EchoAsync(payload, deadline: DateTime.UtcNow.AddSeconds(10)).ResponseAsync),
         // What a cancellation token costs a call (grpc-dotnet registers on it): Micro's default timeout is a shared token.
