@@ -147,18 +147,28 @@ public sealed class MemoryBroker(BrokerOptions? options = null, TimeProvider? ti
         public BrokerHandler Handler => handler;
         public SubscribeOptions Options => options;
 
+        // Each worker is waiting on the queue when SubscribeAsync returns (not once the thread pool gets to it): a message
+        // published right after is shared with this subscriber.
         public void Start() =>
-            _workers = Enumerable.Range(0, Math.Max(1, options.MaxConcurrency)).Select(_ => Task.Run(() => WorkAsync(_stop.Token))).ToArray();
+            _workers = Enumerable.Range(0, Math.Max(1, options.MaxConcurrency)).Select(_ => WorkAsync(_stop.Token)).ToArray();
 
         private async Task WorkAsync(CancellationToken cancellationToken)
         {
             var reader = group.Queue.Reader;
             try
             {
-                while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                // ReadAsync, not WaitToReadAsync and a drain: the channel hands each new message to the reader that has
+                // waited longest, so a burst is spread over a group's idle members instead of the first one awake
+                // taking all of it (with a fast handler it would get every message).
+                var next = reader.ReadAsync(cancellationToken);
+                // Handlers never run on the subscriber's own thread, nor in its synchronization context.
+                await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+                while (true)
                 {
-                    while (!cancellationToken.IsCancellationRequested && reader.TryRead(out var pending))
-                        await broker.HandleAsync(this, pending, cancellationToken).ConfigureAwait(false);
+                    var pending = await next.ConfigureAwait(false);
+                    await broker.HandleAsync(this, pending, cancellationToken).ConfigureAwait(false);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    next = reader.ReadAsync(cancellationToken);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
