@@ -233,7 +233,9 @@ public sealed class MtlsTests
 
         Assert.NotNull(refused);
         Assert.Equal(403, refused.Code);
-        Assert.True(took < refresh + TimeSpan.FromSeconds(1), $"refused after {took}, bound {refresh} + one store read");
+        // The certificate is good for an hour and the connection stays open, so only the deny list's polling can refuse
+        // the call within seconds. The bound is generous (ten refresh periods): CI's loaded machine once took 2.3 s.
+        Assert.True(took < refresh * 10, $"refused after {took}, bound ten refreshes of {refresh}");
         await Assert.ThrowsAsync<IdentityException>(() => mallory.RenewAsync()); // and the CA renews nothing for it
     }
 }
