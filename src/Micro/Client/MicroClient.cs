@@ -218,7 +218,7 @@ public sealed partial class MicroClient : IMicroClient, IAsyncDisposable
                     var (requestCodec, responseCodec) = CodecsFor<TRequest, TResponse>(options);
                     var method = MethodCache<TRequest, TResponse>.Get(service, endpoint, requestCodec, responseCodec, MethodType.Unary);
                     call = channel.Invoker.AsyncUnaryCall(method, null, new Grpc.Core.CallOptions(
-                        Micro.Telemetry.TraceContext.Inject(span.Propagated, headers), local ? null : attemptDeadline, local ? localLinked?.Token ?? timeout : cancellationToken), request);
+                        Micro.Telemetry.TraceContext.InjectForUnaryStart(span.Propagated, headers), local ? null : attemptDeadline, local ? localLinked?.Token ?? timeout : cancellationToken), request);
                     response = await call.ResponseAsync.ConfigureAwait(false);
                     rpc = null;
                     failure = default;

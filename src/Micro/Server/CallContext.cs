@@ -68,14 +68,18 @@ public sealed class CallContext
     /// <summary>One request header (e.g. <c>authorization</c>) read straight from the transport, without building <see cref="Metadata"/>.</summary>
     public string? Header(string key)
     {
-        Microsoft.Extensions.Primitives.StringValues value = _transport switch
-        {
-            Microsoft.AspNetCore.Http.IHeaderDictionary http => http[key],
-            Grpc.Core.ServerCallContext grpc => Grpc.Core.ServerCallContextExtensions.GetHttpContext(grpc).Request.Headers[key],
-            _ => Metadata.GetValueOrDefault(key),
-        };
+        if (RequestHeaders is not { } headers) return Metadata.GetValueOrDefault(key);
+        var value = headers[key];
         return value.Count == 0 ? null : value.ToString();
     }
+
+    /// <summary>The request's HTTP headers as the server received them (both transports), null for a context made by hand.</summary>
+    internal Microsoft.AspNetCore.Http.IHeaderDictionary? RequestHeaders => _transport switch
+    {
+        Microsoft.AspNetCore.Http.IHeaderDictionary http => http,
+        Grpc.Core.ServerCallContext grpc => Grpc.Core.ServerCallContextExtensions.GetHttpContext(grpc).Request.Headers,
+        _ => null,
+    };
 
     /// <summary>The caller's account when auth is on and the caller sent a valid token; null for anonymous callers.</summary>
     public Auth.Account? Account { get; internal set; }

@@ -64,7 +64,7 @@ internal sealed class ClientTelemetryMiddleware(ClientTelemetry telemetry) : ICl
         var started = telemetry.StartDuration();
         return new CallScope(names, started, null, null, ClientCallKind.Unary)
         {
-            DeferredStart = MicroTelemetry.Source.HasListeners() ? DateTimeOffset.UtcNow : null,
+            DeferredStart = MicroTelemetry.Source.HasListeners() ? DateTime.UtcNow.Ticks : 0,
         };
     }
 
@@ -76,7 +76,8 @@ internal sealed class ClientTelemetryMiddleware(ClientTelemetry telemetry) : ICl
     /// </summary>
     public void StartDeferred(ref CallScope scope, Registry.NodeInfo? node)
     {
-        if (scope.DeferredStart is not { } startedAt) return;
+        if (scope.DeferredStart == 0) return;
+        var startedAt = new DateTimeOffset(scope.DeferredStart, TimeSpan.Zero);
         var ambient = Activity.Current;
         var before = ExecutionContext.Capture();
         var span = telemetry.StartCall(scope.Names!, node, startedAt);
@@ -86,7 +87,7 @@ internal sealed class ClientTelemetryMiddleware(ClientTelemetry telemetry) : ICl
             if (ambient is null) ExecutionContext.Restore(before);
             else Activity.Current = null;
         }
-        scope = scope with { Span = span, Before = before, DeferredStart = null };
+        scope = scope with { Span = span, Before = before, DeferredStart = 0 };
     }
 
     /// <summary>
@@ -125,6 +126,9 @@ internal sealed class ClientTelemetryMiddleware(ClientTelemetry telemetry) : ICl
 /// <summary>One logical call as the client telemetry tracks it (a struct: it lives in the caller's async state machine).</summary>
 internal readonly record struct CallScope(RpcNames? Names, long Started, Activity? Span, ExecutionContext? Before, ClientCallKind Kind)
 {
-    /// <summary>When the call began, for a span <see cref="ClientTelemetryMiddleware.BeginDeferred"/> has not started yet.</summary>
-    public DateTimeOffset? DeferredStart { get; init; }
+    /// <summary>
+    /// When the call began (UTC ticks), for a span <see cref="ClientTelemetryMiddleware.BeginDeferred"/> has not started
+    /// yet; 0 when there is none. Ticks rather than a nullable DateTimeOffset: this lives in every traced call's state.
+    /// </summary>
+    public long DeferredStart { get; init; }
 }

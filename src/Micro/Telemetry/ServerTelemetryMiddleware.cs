@@ -93,6 +93,9 @@ internal sealed class ServerTelemetryMiddleware : IServerMiddleware
             value = ((Server.CallContext)carrier!).Header(key);
         };
 
+    private static ActivityContext Parent(Server.CallContext context) =>
+        context.RequestHeaders is { } headers ? TraceContext.Extract(headers) : TraceContext.Extract(context, s_header);
+
     private Served Begin(Server.CallContext context)
     {
         var names = RpcNames.For(context.Service, context.Endpoint);
@@ -105,7 +108,7 @@ internal sealed class ServerTelemetryMiddleware : IServerMiddleware
             // again" a no-op instead of one more execution-context copy per call (this middleware is outermost and
             // runs inside the call's own async method, so nothing outside sees the difference).
             before = ExecutionContext.Capture();
-            activity = MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Server, TraceContext.Extract(context, s_header), names.SpanTags(Conventions));
+            activity = MicroTelemetry.Source.StartActivity(names.FullMethod, ActivityKind.Server, Parent(context), names.SpanTags(Conventions));
         }
         if (_active.Enabled) _active.Add(1, Tags(names));
         return new Served(activity, before, names, started);

@@ -55,6 +55,26 @@ public static class TraceContext
         return parent is not null && ActivityContext.TryParse(parent, state, isRemote: true, out var context) ? context : default;
     }
 
+    /// <summary>
+    /// The remote parent named by a request's HTTP headers (the server side of a call). Kestrel answers its typed
+    /// <c>TraceParent</c> / <c>TraceState</c> properties from fields, so the common case costs no header-name lookup.
+    /// </summary>
+    internal static ActivityContext Extract(Microsoft.AspNetCore.Http.IHeaderDictionary headers)
+    {
+        if (IsRuntimePropagator(DistributedContextPropagator.Current) && headers.TraceState.Count == 0
+            && headers.TraceParent is { Count: 1 } traceParent && traceParent.ToString() is { Length: 55 } value && value.StartsWith("00-", StringComparison.Ordinal))
+            return ParseVersion00(value);
+        return Extract(headers, s_headerDictionary);
+    }
+
+    private static readonly DistributedContextPropagator.PropagatorGetterCallback s_headerDictionary =
+        static (object? carrier, string key, out string? value, out IEnumerable<string>? values) =>
+        {
+            values = null;
+            var header = ((Microsoft.AspNetCore.Http.IHeaderDictionary)carrier!)[key];
+            value = header.Count == 0 ? null : header.ToString();
+        };
+
     private static readonly Type s_w3c = DistributedContextPropagator.CreateW3CPropagator().GetType();
     private static readonly Type s_default = DistributedContextPropagator.CreateDefaultPropagator().GetType();
 
@@ -92,12 +112,42 @@ public static class TraceContext
     {
         if (activity is null) return headers;
         var result = new Grpc.Core.Metadata();
+        Fill(result, activity, headers);
+        return result;
+    }
+
+    [ThreadStatic] private static Grpc.Core.Metadata? t_starting;
+
+    /// <summary>
+    /// <see cref="Inject(Activity?, Grpc.Core.Metadata?)"/> for a unary call that this thread starts at once, in this
+    /// thread's scratch metadata instead of a new one per call: grpc-dotnet copies call headers into its HTTP request
+    /// before <c>AsyncUnaryCall</c> returns (GrpcCall.StartUnaryCore; a channel without a retry policy, as Micro's are,
+    /// and guarded by a test), so the scratch is free again when the next call on this thread fills it.
+    /// </summary>
+    internal static Grpc.Core.Metadata? InjectForUnaryStart(Activity? activity, Grpc.Core.Metadata? headers)
+    {
+        if (activity is null) return headers;
+        var result = t_starting ??= new Grpc.Core.Metadata();
+        result.Clear();
+        Fill(result, activity, headers);
+        return result;
+    }
+
+    private static void Fill(Grpc.Core.Metadata result, Activity activity, Grpc.Core.Metadata? headers)
+    {
         if (headers is not null)
             foreach (var entry in headers)
                 if (!IsTraceHeader(entry.Key)) result.Add(entry);
+        // The runtime's propagators write a W3C span without trace state or baggage as its traceparent alone: written here
+        // directly, without the propagator's setter callback and baggage walk (every call made).
+        if (IsRuntimePropagator(DistributedContextPropagator.Current) && activity.IdFormat == ActivityIdFormat.W3C
+            && activity.TraceStateString is null && activity.Baggage is ICollection<KeyValuePair<string, string?>> { Count: 0 } && activity.Id is { } id)
+        {
+            result.Add(TraceParent, id);
+            return;
+        }
         DistributedContextPropagator.Current.Inject(activity, result,
             static (carrier, key, value) => ((Grpc.Core.Metadata)carrier!).Add(key, value));
-        return result;
     }
 
     private static bool IsTraceHeader(string key) =>

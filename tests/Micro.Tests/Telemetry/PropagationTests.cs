@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Micro.Broker;
@@ -40,6 +41,39 @@ public class PropagationTests
         Assert.Equal(seenByHandler.SpanId, server.SpanId);
         var attempt = Assert.Single(stopped, a => a.SpanId == server.ParentSpanId);
         Assert.Equal((ActivityKind.Client, caller.SpanId), (attempt.Kind, attempt.ParentSpanId));
+    }
+
+    [Fact]
+    public async Task Concurrent_calls_each_carry_their_own_span_to_the_handler()
+    {
+        // The client writes each attempt's traceparent into per-thread scratch metadata (TraceContext.InjectForUnaryStart):
+        // calls racing on every thread must still each reach the handler with their own span as the parent.
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = Listen(stopped);
+        await using var cluster = new TestCluster();
+        var seen = new ConcurrentDictionary<string, (ActivityTraceId Trace, ActivitySpanId Parent)>();
+        await cluster.StartNodeAsync("fanned", b => b.Handle<Echo, EchoReply>("Fanned.Echo", (req, ctx) =>
+        {
+            var server = Activity.Current!;
+            seen[req.Text] = (server.TraceId, server.ParentSpanId);
+            return new EchoReply(req.Text, "");
+        }));
+        await using var client = cluster.CreateClient();
+        var callers = new ConcurrentDictionary<string, ActivityContext>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 300), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, ct) =>
+        {
+            using var root = s_caller.StartActivity("caller")!;
+            callers[i.ToString(CultureInfo.InvariantCulture)] = root.Context;
+            await client.CallAsync<Echo, EchoReply>("fanned", "Fanned.Echo", new Echo(i.ToString(CultureInfo.InvariantCulture)), cancellationToken: ct);
+        });
+        Assert.Equal(300, seen.Count);
+        var attempts = stopped.Where(a => a.Kind == ActivityKind.Client).ToDictionary(a => a.SpanId);
+        foreach (var (text, caller) in callers)
+        {
+            var (trace, parent) = seen[text];
+            Assert.Equal(caller.TraceId, trace);
+            Assert.Equal(caller.SpanId, attempts[parent].ParentSpanId);
+        }
     }
 
     [Fact]

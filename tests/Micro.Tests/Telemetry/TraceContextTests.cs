@@ -75,4 +75,62 @@ public class TraceContextTests
         Assert.Equal($"00-{activity.TraceId}-{activity.SpanId}-00", Assert.Single(sent, e => e.Key == TraceContext.TraceParent).Value);
         Assert.Same(headers, TraceContext.Inject(null, headers)); // nothing to propagate: the headers go as they are
     }
+
+    [Fact]
+    public void Unary_start_metadata_carries_this_attempts_context_and_nothing_left_from_the_last_call()
+    {
+        var headers = new Grpc.Core.Metadata { { "x-user", "ada" }, { TraceContext.TraceParent, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" } };
+        using var first = new Activity("first").SetIdFormat(ActivityIdFormat.W3C).Start();
+        var sent = TraceContext.InjectForUnaryStart(first, headers)!;
+        Assert.Equal(["x-user", TraceContext.TraceParent], sent.Select(e => e.Key));
+        Assert.Equal($"00-{first.TraceId}-{first.SpanId}-00", sent.GetValue(TraceContext.TraceParent));
+
+        using var second = new Activity("second").SetIdFormat(ActivityIdFormat.W3C).Start();
+        second.TraceStateString = "vendor=1";
+        second.AddBaggage("tenant", "t1");
+        sent = TraceContext.InjectForUnaryStart(second, null)!;
+        // Trace state and baggage take the propagator's path: what is sent is exactly what the propagator writes.
+        Assert.Equal(Propagated(second), sent.Select(e => (e.Key, e.Value)).Order());
+        Assert.Contains(sent, e => e.Key == TraceContext.TraceState);
+        Assert.Equal(Propagated(first), TraceContext.InjectForUnaryStart(first, null)!.Select(e => (e.Key, e.Value)).Order());
+        Assert.Same(headers, TraceContext.InjectForUnaryStart(null, headers));
+    }
+
+    private static IEnumerable<(string, string)> Propagated(Activity activity)
+    {
+        var written = new List<(string, string)>();
+        DistributedContextPropagator.Current.Inject(activity, written, static (carrier, key, value) => ((List<(string, string)>)carrier!).Add((key, value)));
+        return written.Order();
+    }
+
+    [Fact]
+    public async Task Grpc_dotnet_copies_call_headers_before_a_unary_call_returns()
+    {
+        // What InjectForUnaryStart relies on: the metadata may be refilled as soon as AsyncUnaryCall has returned.
+        var handler = new GatedHandler();
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress("http://127.0.0.1:9", new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = handler });
+        var marshaller = Grpc.Core.Marshallers.Create<string>(System.Text.Encoding.UTF8.GetBytes, System.Text.Encoding.UTF8.GetString);
+        var method = new Grpc.Core.Method<string, string>(Grpc.Core.MethodType.Unary, "probe.Probe", "Call", marshaller, marshaller);
+        var headers = new Grpc.Core.Metadata { { "x-probe", "first" } };
+        using var call = channel.CreateCallInvoker().AsyncUnaryCall(method, null, new Grpc.Core.CallOptions(headers), "x");
+        headers.Clear();
+        headers.Add("x-probe", "second");
+        handler.Open.SetResult();
+        await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => call.ResponseAsync);
+        Assert.Equal(["first"], await handler.Seen.Task);
+    }
+
+    /// <summary>Reads the request's headers only once opened, then fails the request.</summary>
+    private sealed class GatedHandler : HttpMessageHandler
+    {
+        public TaskCompletionSource Open { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<string[]> Seen { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            await Open.Task.WaitAsync(cancellationToken);
+            Seen.SetResult(request.Headers.TryGetValues("x-probe", out var values) ? [.. values] : []);
+            throw new HttpRequestException("probe: not sent");
+        }
+    }
 }
