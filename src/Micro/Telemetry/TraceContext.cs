@@ -44,12 +44,20 @@ public static class TraceContext
         if (IsRuntimePropagator(DistributedContextPropagator.Current))
         {
             getter(carrier, TraceParent, out var traceParent, out _);
-            if (traceParent is { Length: 55 } && traceParent.StartsWith("00-", StringComparison.Ordinal))
+            if (IsVersion00Length(traceParent))
             {
                 getter(carrier, TraceState, out var traceState, out _);
                 if (traceState is null) return ParseVersion00(traceParent);
             }
         }
+        return ExtractThroughPropagator(carrier, getter);
+    }
+
+    private static bool IsVersion00Length([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? traceParent) =>
+        traceParent is { Length: 55 } && traceParent.StartsWith("00-", StringComparison.Ordinal);
+
+    private static ActivityContext ExtractThroughPropagator(object carrier, DistributedContextPropagator.PropagatorGetterCallback getter)
+    {
         DistributedContextPropagator.Current.ExtractTraceIdAndState(carrier, getter, out var parent, out var state);
         // Bounded by the transport's header limits; TryParse rejects anything that is not a well-formed traceparent.
         return parent is not null && ActivityContext.TryParse(parent, state, isRemote: true, out var context) ? context : default;
@@ -61,10 +69,11 @@ public static class TraceContext
     /// </summary>
     internal static ActivityContext Extract(Microsoft.AspNetCore.Http.IHeaderDictionary headers)
     {
+        // The same one-pass path as the getter overload above, read through the typed properties.
         if (IsRuntimePropagator(DistributedContextPropagator.Current) && headers.TraceState.Count == 0
-            && headers.TraceParent is { Count: 1 } traceParent && traceParent.ToString() is { Length: 55 } value && value.StartsWith("00-", StringComparison.Ordinal))
+            && headers.TraceParent is { Count: 1 } traceParent && traceParent.ToString() is var value && IsVersion00Length(value))
             return ParseVersion00(value);
-        return Extract(headers, s_headerDictionary);
+        return ExtractThroughPropagator(headers, s_headerDictionary);
     }
 
     private static readonly DistributedContextPropagator.PropagatorGetterCallback s_headerDictionary =
